@@ -1,0 +1,227 @@
+"""Safe YAML that keeps line marks and turns every parser error into a FolioError.
+
+The rules of SPEC §1 "YAML rules": safe tags only; `yes/no/on/off` stay
+strings (only `true`/`false` are booleans, as in YAML 1.2); dates stay text
+and are parsed by the schema so `2024-02-30` gets a proper error; duplicate
+keys are errors naming both lines. Anchors and aliases are refused outright:
+content files have no use for them and they are how alias bombs work.
+
+Every mapping comes back as a :class:`Marked` dict that remembers, per key,
+the 1-based line and column of the key and its value and the raw scalar text
+("got bool from `no`"), so later stages can point at the exact place.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+
+from .errors import FolioError
+
+try:  # the C parser is several times faster; the constructor stays in Python
+    from yaml import CSafeLoader as _BaseLoader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
+
+__all__ = ["Marked", "MarkedList", "Mark", "load_yaml", "MAX_DEPTH"]
+
+MAX_DEPTH = 64
+MAX_NODES = 200_000
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """Where a key or value sits: 1-based line and column, and its raw text."""
+
+    line: int
+    col: int
+    raw: str | None = None  # the scalar exactly as written, for "quote it" hints
+    style: str | None = None  # None for plain scalars, '"' or "'" when quoted
+
+
+class Marked(dict):
+    """A dict from YAML that knows where each key and value came from."""
+
+    __slots__ = ("key_marks", "value_marks", "mark")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.key_marks: dict[Any, Mark] = {}
+        self.value_marks: dict[Any, Mark] = {}
+        self.mark: Mark = Mark(1, 1)
+
+    def line_of(self, key: Any) -> int:
+        m = self.value_marks.get(key) or self.key_marks.get(key)
+        return m.line if m else self.mark.line
+
+    def where(self, key: Any) -> Mark:
+        return self.value_marks.get(key) or self.key_marks.get(key) or self.mark
+
+    def __reduce__(self):  # pickles as a plain dict (marks are only for errors)
+        return (dict, (dict(self),))
+
+
+class MarkedList(list):
+    """A list from YAML that knows where each item came from."""
+
+    __slots__ = ("item_marks", "mark")
+
+    def __init__(self, *args: Any) -> None:
+        super().__init__(*args)
+        self.item_marks: list[Mark] = []
+        self.mark: Mark = Mark(1, 1)
+
+    def where(self, index: int) -> Mark:
+        return self.item_marks[index] if index < len(self.item_marks) else self.mark
+
+    def __reduce__(self):
+        return (list, (list(self),))
+
+
+def _mark(node: yaml.Node, line_offset: int) -> Mark:
+    m = node.start_mark
+    if isinstance(node, yaml.ScalarNode):
+        return Mark(m.line + 1 + line_offset, m.column + 1, node.value, node.style)
+    return Mark(m.line + 1 + line_offset, m.column + 1)
+
+
+class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
+    """Safe loader: YAML 1.2 booleans, no timestamps, marks, no duplicate keys."""
+
+    line_offset = 0
+
+    def construct_mapping(self, node, deep=False):  # noqa: D102
+        if not isinstance(node, yaml.MappingNode):
+            return super().construct_mapping(node, deep)
+        self.flatten_mapping(node)
+        out = Marked()
+        out.mark = _mark(node, self.line_offset)
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) or key is None:
+                raise _located("a mapping key must be plain text", key_node, self.line_offset)
+            if isinstance(key, bool):  # `true:` as a key: keep the text the user wrote
+                key = key_node.value
+            if key in out:
+                first = out.key_marks[key]
+                raise _located(
+                    f"duplicate key '{key}' (first defined on line {first.line})",
+                    key_node, self.line_offset,
+                    hint="remove one of the two; YAML keeps only the last, which hides mistakes",
+                )
+            out[key] = self.construct_object(value_node, deep=True)
+            out.key_marks[key] = _mark(key_node, self.line_offset)
+            out.value_marks[key] = _mark(value_node, self.line_offset)
+        return out
+
+    def construct_yaml_map(self, node):  # noqa: D102
+        data = self.construct_mapping(node, deep=True)
+        yield data
+
+    def construct_yaml_seq(self, node):  # noqa: D102
+        out = MarkedList()
+        out.mark = _mark(node, self.line_offset)
+        out.extend(self.construct_object(child, deep=True) for child in node.value)
+        out.item_marks = [_mark(child, self.line_offset) for child in node.value]
+        yield out
+
+
+_Loader.add_constructor("tag:yaml.org,2002:map", _Loader.construct_yaml_map)
+_Loader.add_constructor("tag:yaml.org,2002:seq", _Loader.construct_yaml_seq)
+# Dates are text until the schema parses them (so `2024-02-30` is a clear error).
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_str)
+
+# YAML 1.2 booleans: only true/false. `no`, `on`, `yes`, `off` stay strings.
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in resolvers if tag != "tag:yaml.org,2002:bool"]
+    for first, resolvers in _BaseLoader.yaml_implicit_resolvers.items()
+}
+_Loader.add_implicit_resolver(
+    "tag:yaml.org,2002:bool",
+    re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+    list("tTfF"),
+)
+
+
+def _located(message: str, node: yaml.Node, offset: int, hint: str | None = None) -> FolioError:
+    m = node.start_mark
+    return FolioError(message, None, m.line + 1 + offset, m.column + 1, hint)
+
+
+def _precheck(text: str, path: str, offset: int) -> None:
+    """Refuse aliases and runaway nesting before anything is constructed.
+
+    Runs over the parser's event stream (iterative, in C when available), so a
+    billion-laughs document or `[[[[...` 50,000 deep fails fast and in little memory.
+    """
+    depth = 0
+    count = 0
+    try:
+        for event in yaml.parse(text, Loader=_BaseLoader):
+            count += 1
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    m = event.start_mark
+                    raise FolioError(f"YAML nested deeper than {MAX_DEPTH} levels", path,
+                                     m.line + 1 + offset, m.column + 1)
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+            if isinstance(event, yaml.AliasEvent) or (
+                isinstance(event, (yaml.ScalarEvent, yaml.MappingStartEvent,
+                                   yaml.SequenceStartEvent)) and event.anchor
+            ):
+                m = event.start_mark
+                raise FolioError("YAML anchors and aliases (&name, *name) are not allowed",
+                                 path, m.line + 1 + offset, m.column + 1,
+                                 hint="write the value out in full")
+            if count > MAX_NODES:
+                raise FolioError(f"YAML document has more than {MAX_NODES} nodes", path,
+                                 offset + 1, 1)
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, path, offset) from None
+
+
+def _yaml_error(exc: yaml.MarkedYAMLError, path: str, offset: int) -> FolioError:
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 + offset if mark else offset + 1
+    col = mark.column + 1 if mark else None
+    problem = exc.problem or "invalid YAML"
+    if exc.context:
+        problem = f"{problem} ({exc.context})"
+    hint = None
+    if "mapping values are not allowed" in problem:
+        hint = "a value containing ': ' must be quoted, e.g. title: \"Foo: Bar\""
+    elif "found character '\\t'" in problem or "\\t" in problem:
+        hint = "YAML indents with spaces, not tabs"
+    elif "could not determine a constructor" in problem:
+        hint = "folio reads YAML safely: tags that build objects are refused"
+    return FolioError(f"invalid YAML: {problem}", path, line, col, hint)
+
+
+def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
+    """Parse one YAML document safely. Errors carry `path` and absolute line numbers.
+
+    `line_offset` is the number of lines before the YAML text in its file (front
+    matter starts after the opening `---`).
+    """
+    # U+2028/U+2029/\x85/\x0c count as line breaks in some readers but not in
+    # YAML's marks; keep line numbers honest by treating them as spaces.
+    text = text.translate({0x2028: 0x20, 0x2029: 0x20, 0x85: 0x20, 0x0C: 0x20})
+    _precheck(text, path, line_offset)
+    loader = _Loader(text)
+    loader.line_offset = line_offset
+    try:
+        return loader.get_single_data()
+    except yaml.MarkedYAMLError as exc:
+        raise _yaml_error(exc, path, line_offset) from None
+    except FolioError as exc:
+        d = exc.diagnostic
+        raise FolioError(d.message, path, d.line, d.col, d.hint) from None
+    except (ValueError, TypeError, RecursionError, yaml.YAMLError) as exc:
+        raise FolioError(f"invalid YAML: {exc}", path, line_offset + 1, None) from None
+    finally:
+        loader.dispose()
