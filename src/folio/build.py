@@ -1,15 +1,283 @@
-"""The whole pipeline, top to bottom: load -> link -> render -> write.
+"""The whole pipeline, top to bottom: load -> link -> Markdown -> render -> write.
 
-CONTRACT (filled in by the core; other modules code against these names):
-
-    options = BuildOptions(output=None, base_url=None, drafts=None, clean=False,
-                           search=None, jobs=None, cache=True)
-    builder = Builder(site_dir, options)     # keeps caches between builds (serve)
-    result = builder.build()                 # in memory: BuildResult, no disk writes
-    result.files      -> dict[str, bytes]   output-relative POSIX path -> bytes
-    result.site       -> folio.model.Site
-    result.warnings   -> tuple[Diagnostic, ...]
-    result.timings    -> dict[str, float]   seconds per stage
-    build(site_dir, options) -> BuildResult  # build + write to the output folder
-Errors: raises folio.errors.BuildFailed (a FolioError) with every diagnostic.
+`Builder` keeps pure results between builds (parsed files and rendered
+Markdown by content hash, file bytes by stat), so `folio serve` re-does only
+what an edit touched; whatever it skips, the result equals a clean build.
+`build()` is the one-shot form that also writes the output folder.
+Nothing here imports Click.
 """
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .config import find_site_root
+from .errors import BuildFailed, Diagnostic, FolioError, Report
+from .link import link_site
+from .load import ParseCache, content_paths, load_site
+from .markdown import MarkdownContext, MarkdownJob, Rendered, Result, render
+from .model import Site
+
+__all__ = ["BuildOptions", "BuildResult", "Builder", "build", "markdown_jobs"]
+
+
+@dataclass(frozen=True, slots=True)
+class BuildOptions:
+    output: Path | None = None  # default: <site>/<config.output>
+    base_url: str | None = None  # overrides folio.yaml (CI for project pages)
+    drafts: bool | None = None  # None: as folio.yaml says
+    clean: bool = False
+    search: bool | None = None  # None: as folio.yaml says
+    jobs: int | None = None  # worker processes for Markdown; None: all cores
+    cache: bool = True  # persistent .folio-cache/
+    explicit_site: bool = True  # False: look for folio.yaml in parents too
+
+
+@dataclass(frozen=True, slots=True)
+class BuildResult:
+    root: Path
+    site: Site
+    files: dict[str, bytes]
+    warnings: tuple[Diagnostic, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+    output_dir: Path | None = None
+    written: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    images: int = 0
+
+    @property
+    def pages(self) -> int:
+        return sum(1 for p in self.files if p.endswith(".html"))
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._t = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + now - self._t
+        self._t = now
+
+
+@dataclass(slots=True)
+class _FileCache:
+    """File bytes by (mtime, size, inode): unchanged files are not read again."""
+
+    entries: dict[str, tuple[tuple[int, int, int], bytes]] = field(default_factory=dict)
+
+    def read(self, path: Path, rel: str) -> bytes:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        hit = self.entries.get(rel)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        data = path.read_bytes()
+        self.entries[rel] = (stamp, data)
+        return data
+
+
+def markdown_jobs(site: Site) -> list[MarkdownJob]:
+    """Every Markdown body in the site, keyed by the entity it belongs to."""
+    jobs = [MarkdownJob("profile.md", "profile.md", site.profile.body.text, site.profile.body.line)]
+    for item in (*site.case_studies, *site.services, *site.posts, *site.pages):
+        jobs.append(MarkdownJob(item.key, item.source.path, item.body.text, item.body.line))
+    for skill in site.skills:
+        if skill.body:
+            jobs.append(MarkdownJob(skill.key, skill.source.path, skill.body.text, skill.body.line))
+    for module in site.modules:
+        for lesson in module.lessons:
+            jobs.append(MarkdownJob(lesson.key, lesson.source.path, lesson.body.text,
+                                    lesson.body.line, trusted=not module.imported))
+    return jobs
+
+
+class Builder:
+    """Builds one site folder to memory, again and again, reusing pure results."""
+
+    def __init__(self, site_dir: Path | str | None, options: BuildOptions = BuildOptions()) -> None:
+        self.options = options
+        self.root = find_site_root(Path(site_dir) if site_dir else None, options.explicit_site)
+        self.parse_cache = ParseCache()
+        self.file_cache = _FileCache()
+        self.markdown_cache: dict[tuple, Result] = {}
+
+    # -- stages -------------------------------------------------------------------
+    def _read_sources(self, report: Report) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        for rel in content_paths(self.root, report):
+            try:
+                out[rel] = self.file_cache.read(self.root / rel, rel)
+            except OSError as exc:
+                report.error(f"cannot read file: {exc.strerror}", rel)
+        live = set(out)
+        self.file_cache.entries = {k: v for k, v in self.file_cache.entries.items() if k in live
+                                   or not k.endswith((".md", ".yaml"))}
+        self.parse_cache.retain(live)
+        return out
+
+    def _render_markdown(self, site: Site, ctx: MarkdownContext,
+                         report: Report) -> dict[str, Rendered]:
+        jobs = markdown_jobs(site)
+        results: dict[str, Result] = {}
+        todo: list[tuple[tuple, MarkdownJob]] = []
+        for job in jobs:
+            key = (job, ctx.base_path, ctx.raw_html)
+            hit = self.markdown_cache.get(key)
+            if hit is not None and all(ctx.urls.get(p) == u for p, u in hit.deps) and \
+                    all(ctx.images.get(p) == info for p, info in hit.image_infos):
+                results[job.key] = hit
+            else:
+                todo.append((key, job))
+        for (key, job), result in zip(todo, _map_render([j for _, j in todo], ctx, self.options.jobs)):
+            results[job.key] = result
+            self.markdown_cache[key] = result
+        live = {(job, ctx.base_path, ctx.raw_html) for job in jobs}
+        if len(self.markdown_cache) > 2 * len(live):
+            self.markdown_cache = {k: v for k, v in self.markdown_cache.items() if k in live}
+        for result in results.values():
+            for d in result.diagnostics:
+                (report.errors if d.severity == "error" else report.warnings).append(d)
+        return {k: r.rendered for k, r in results.items()}
+
+    def build(self) -> BuildResult:
+        """Load, check and render the whole site to memory. Raises BuildFailed."""
+        timer = _Timer()
+        report = Report()
+        sources = self._read_sources(report)
+        loaded = load_site(self.root, report, drafts=self.options.drafts,
+                           base_url=self.options.base_url, parse=self.parse_cache.parse,
+                           sources=sources)
+        timer.lap("load")
+        site = link_site(loaded.site, loaded.refs, report, loaded.hidden)
+        timer.lap("link")
+
+        from .templates import load_theme, make_environment
+
+        chain = None
+        try:
+            chain = load_theme(site.config.theme, self.root)
+        except FolioError as exc:
+            report.add(exc)
+        files: dict[str, bytes] = {}
+        urls = dict(site.index.urls)
+        for rel in site.static:
+            urls["static/" + rel] = "/" + rel
+        images = self._process_images(site, report, files)
+        timer.lap("images")
+        ctx = MarkdownContext(site.config.base_path, urls, images, site.config.raw_html)
+        rendered = self._render_markdown(site, ctx, report)
+        timer.lap("markdown")
+        _fail_with_sources(report, sources)
+
+        from .render import render_site
+
+        env = make_environment(chain, self.root, site)
+        pages = render_site(site, rendered, env, images=images)
+        timer.lap("render")
+        files.update(self._copy_files(site, chain, files))
+        files.update(self._module_packages(site, rendered))
+        files.update(pages)
+        files.update(self._extras(site, files, report))
+        timer.lap("extras")
+        _fail_with_sources(report, sources)
+        warnings = tuple(sorted(report.warnings, key=Diagnostic.sort_key))
+        return BuildResult(self.root, site, dict(sorted(files.items())), warnings,
+                           timer.timings, images=len(images))
+
+    # -- optional stages (each lives in its own module) ----------------------------
+    def _process_images(self, site: Site, report: Report, files: dict[str, bytes]) -> dict[str, Any]:
+        try:
+            from .images import ImagePipeline
+        except ImportError:
+            return {}
+        if not hasattr(self, "_image_pipeline"):
+            cache_dir = self.root / ".folio-cache" / "images" if self.options.cache else None
+            self._image_pipeline = ImagePipeline(self.root, cache_dir)
+        result = self._image_pipeline.process(site.assets)
+        report.extend(result.report)
+        files.update(result.files)
+        return dict(result.infos)
+
+    def _copy_files(self, site: Site, chain: Any, done: Mapping[str, bytes]) -> dict[str, bytes]:
+        """Theme static under /theme/, assets/ as they are, site static/ at the root."""
+        out: dict[str, bytes] = {}
+        for rel, path in sorted(chain.static_files().items()):
+            out[f"theme/{rel}"] = self.file_cache.read(path, f"<theme>/{rel}")
+        for rel in site.assets:
+            if rel not in done:
+                out[rel] = self.file_cache.read(self.root / rel, rel)
+        for rel in site.static:
+            out[rel] = self.file_cache.read(self.root / "static" / rel, f"static/{rel}")
+        return out
+
+    def _module_packages(self, site: Site, rendered: Mapping[str, Rendered]) -> dict[str, bytes]:
+        if not site.modules:
+            return {}
+        try:
+            from .modules.packages import build_packages
+        except ImportError:
+            return {}
+        return build_packages(site, rendered, lambda rel: self.file_cache.read(self.root / rel, rel))
+
+    def _extras(self, site: Site, files: Mapping[str, bytes], report: Report) -> dict[str, bytes]:
+        out: dict[str, bytes] = {}
+        search = site.config.search if self.options.search is None else self.options.search
+        if search:
+            try:
+                from .search import index as search_index
+            except ImportError:
+                search_index = None
+            if search_index is not None:
+                out.update(search_index(dict(files), site.config.base_path))
+        return out
+
+
+def _map_render(jobs: list[MarkdownJob], ctx: MarkdownContext, n: int | None) -> list[Result]:
+    return [render(job, ctx) for job in jobs]
+
+
+def _fail_with_sources(report: Report, sources: Mapping[str, bytes]) -> None:
+    """Raise every error at once, each with its source line quoted."""
+    if not report.errors:
+        return
+    texts: dict[str, str] = {}
+    quoted = []
+    for d in report.errors:
+        if d.path and d.path not in texts and d.path in sources:
+            texts[d.path] = sources[d.path].decode("utf-8", "replace").replace("\r\n", "\n")
+        quoted.append(d.with_source(texts.get(d.path or "")))
+    raise BuildFailed(quoted)
+
+
+def build(site_dir: Path | str | None, options: BuildOptions = BuildOptions(),
+          progress: Callable[[str], None] | None = None) -> BuildResult:
+    """Build and write the site. The output folder is checked before anything runs."""
+    from .write import check_output_dir, write_output
+
+    builder = Builder(site_dir, options)
+    out_dir = _output_dir(builder, options)
+    check_output_dir(out_dir, builder.root, clean=options.clean)
+    result = builder.build()
+    t = time.perf_counter()
+    written = write_output(result.files, out_dir, builder.root, clean=options.clean)
+    timings = {**result.timings, "write": time.perf_counter() - t}
+    return replace(result, output_dir=out_dir, timings=timings, written=written.written,
+                   unchanged=written.unchanged, removed=written.removed)
+
+
+def _output_dir(builder: Builder, options: BuildOptions) -> Path:
+    if options.output is not None:
+        return Path(os.path.abspath(options.output))
+    from .config import load_config
+
+    config = load_config(builder.root, Report())
+    return builder.root / config.output
+

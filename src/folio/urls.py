@@ -133,3 +133,23 @@ def output_path(url: str) -> str:
     if any(p in ("", ".", "..") or "\\" in p or "\x00" in p for p in parts):
         raise ValueError(f"unsafe output path: {url!r}")
     return rel
+
+
+_SCHEME = re.compile(r"^([a-z][a-z0-9+.\-]*):")
+SAFE_SCHEMES = frozenset({"http", "https", "mailto", "tel"})
+
+
+def is_safe_url(url: str) -> bool:
+    """Allowlist for URLs from content: http(s), mailto, tel, relative paths, `#`.
+
+    Browsers ignore tabs, newlines and leading control characters inside a
+    scheme (`java\\tscript:`), so those are removed before the scheme is read.
+    Protocol-relative `//host` is refused: it silently leaves the site.
+    """
+    squeezed = "".join(ch for ch in url if ord(ch) > 32 and ch != "\x7f").lower()
+    if squeezed.startswith(("//", "\\\\", "/\\", "\\/")):
+        return False
+    m = _SCHEME.match(squeezed)
+    if m is None:
+        return ":" not in squeezed.split("/", 1)[0] or squeezed.startswith(("#", "?", "."))
+    return m.group(1) in SAFE_SCHEMES

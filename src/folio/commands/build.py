@@ -1,0 +1,64 @@
+"""`folio build` and `folio check`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from ..errors import FolioError
+from .common import echo_diagnostics, fail
+
+site_argument = click.argument("site", required=False, type=click.Path(file_okay=False, path_type=Path))
+
+
+@click.command()
+@site_argument
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Output folder (default: folio.yaml `output`, _site).")
+@click.option("--base-url", help="Override base_url, e.g. for a project page: https://user.github.io/repo/")
+@click.option("--drafts/--no-drafts", default=None, help="Include drafts.")
+@click.option("--clean", is_flag=True, help="Allow replacing an output folder that looks like an older build.")
+@click.option("--no-search", is_flag=True, help="Skip the search index.")
+@click.option("--no-cache", is_flag=True, help="Do not read or write .folio-cache/.")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Worker processes (default: all cores).")
+@click.option("-v", "--verbose", is_flag=True, help="Print the time of each pipeline stage.")
+def build(site, output, base_url, drafts, clean, no_search, no_cache, jobs, verbose):
+    """Build the site into its output folder."""
+    from ..build import BuildOptions, build as run_build
+
+    options = BuildOptions(output=output, base_url=base_url, drafts=drafts, clean=clean,
+                           search=False if no_search else None, jobs=jobs, cache=not no_cache,
+                           explicit_site=site is not None)
+    try:
+        result = run_build(site, options)
+    except FolioError as exc:
+        fail(exc)
+        return
+    echo_diagnostics(result.warnings)
+    total = sum(result.timings.values())
+    where = click.format_filename(str(result.output_dir))
+    click.echo(f"Built {result.pages} pages, {len(result.files)} files, {result.images} images "
+               f"in {total:.2f} s -> {where} ({result.written} written, {result.unchanged} unchanged, "
+               f"{result.removed} removed)")
+    if verbose:
+        for stage, seconds in result.timings.items():
+            click.echo(f"  {stage:<10} {seconds * 1000:8.1f} ms")
+
+
+@click.command()
+@site_argument
+@click.option("--base-url", help="Check links as they will be under this base URL.")
+@click.option("--drafts/--no-drafts", default=None, help="Check drafts too.")
+def check(site, base_url, drafts):
+    """Check content, references and internal links without writing the site."""
+    from ..build import BuildOptions, Builder
+
+    options = BuildOptions(base_url=base_url, drafts=drafts, search=False,
+                           explicit_site=site is not None)
+    try:
+        result = Builder(site, options).build()
+    except FolioError as exc:
+        fail(exc)
+        return
+    echo_diagnostics(result.warnings)
+    click.echo(f"Checked {result.pages} pages: no errors, {len(result.warnings)} warnings")

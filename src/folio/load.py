@@ -1,0 +1,420 @@
+"""Site folder -> content model. Discovery, reading and schema checks; no HTML.
+
+`read_sources` finds the content files (skipping editor junk, confining
+symlinks to the site) and returns their bytes; `load_site` parses them into a
+`LoadedSite` of model objects plus every `Ref` that link.py must resolve.
+Parsing one file is pure (bytes -> SourceText), so the Builder caches it by
+content hash and a rebuild re-parses only what changed.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+from . import model as m
+from .config import load_config
+from .errors import FolioError, Report
+from .frontmatter import SourceText, decode, read_front_matter
+from .load_modules import load_module
+from .schema import Fields, Ref, valid_id, zone
+from .urls import case_study_url, check_slug, file_slug, page_url, post_url, service_url, \
+    skill_url
+from .yamlload import Marked, load_yaml
+
+__all__ = ["LoadedSite", "ParseCache", "read_sources", "load_site", "is_junk"]
+
+SECTIONS = ("case-studies", "skills", "services", "posts", "pages")
+JUNK_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", "4913"})
+
+CASE_FIELDS = ("title", "slug", "summary", "client", "role", "start", "end", "tracks", "skills",
+               "outcomes", "cover", "gallery", "testimonial", "links", "featured", "draft",
+               "date", "description")
+SKILL_FIELDS = ("id", "name", "category", "level", "since", "tracks", "description")
+SERVICE_FIELDS = ("title", "slug", "summary", "tracks", "skills", "price", "duration",
+                  "booking_url", "order", "draft", "description")
+POST_FIELDS = ("title", "slug", "date", "summary", "tags", "tracks", "skills", "draft",
+               "description", "cover")
+PAGE_FIELDS = ("title", "slug", "menu", "summary", "draft", "description")
+PROFILE_FIELDS = ("name", "headline", "location", "photo", "email", "links", "languages",
+                  "timezone", "description")
+TESTIMONIAL_FIELDS = ("id", "quote", "author", "role", "company", "case_study")
+
+
+def is_junk(name: str) -> bool:
+    """Editor and OS droppings that are never content (RELIABILITY item 28)."""
+    return (name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swo", ".swx", ".tmp"))
+            or "___jb_" in name or name in JUNK_NAMES)
+
+
+@dataclass(slots=True)
+class ParseCache:
+    """Parsed files by content hash: a rebuild parses only files whose bytes changed."""
+
+    entries: dict[tuple[str, str], SourceText] = field(default_factory=dict)
+
+    def parse(self, rel: str, data: bytes) -> SourceText:
+        key = (rel, hashlib.blake2b(data, digest_size=16).hexdigest())
+        hit = self.entries.get(key)
+        if hit is None:
+            hit = read_front_matter(data, rel)
+            self.entries[key] = hit
+        return hit
+
+    def retain(self, live: set[str]) -> None:
+        self.entries = {k: v for k, v in self.entries.items() if k[0] in live}
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedSite:
+    site: m.Site
+    refs: tuple[Ref, ...]
+    hidden: frozenset[tuple[str, str]]
+    sources: dict[str, bytes]  # content files read, by site-relative path
+
+
+def _check_link(path: Path, root: Path, rel: str) -> None:
+    """Symlinks may point inside the site; outside, dangling or looping is an error."""
+    if not path.is_symlink():
+        return
+    try:
+        target = path.resolve(strict=True)
+    except (OSError, RuntimeError):
+        raise FolioError("symlink is dangling or loops", rel,
+                         hint="remove it or point it at a file inside the site") from None
+    if os.path.commonpath([str(target), str(root)]) != str(root):
+        raise FolioError(f"symlink points outside the site folder ({target})", rel,
+                         hint="copy the file into the site instead of linking to it")
+
+
+def _walk(root: Path, folder: str, report: Report) -> list[str]:
+    """Site-relative POSIX paths of the files under `folder`, sorted, junk skipped."""
+    base = root / folder
+    if not base.is_dir():
+        return []
+    found = []
+    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not is_junk(d))
+        for name in sorted(filenames):
+            if is_junk(name):
+                continue
+            full = Path(dirpath) / name
+            rel = full.relative_to(root).as_posix()
+            if any(ord(c) < 32 for c in rel):
+                report.error("file name contains control characters", rel)
+                continue
+            try:
+                _check_link(full, root, rel)
+            except FolioError as exc:
+                report.add(exc)
+                continue
+            found.append(unicodedata.normalize("NFC", rel))
+    return found
+
+
+def content_paths(root: Path, report: Report) -> list[str]:
+    """Every file the model is built from (not assets/static), sorted."""
+    paths = [p for p in ("profile.md", "skills.yaml", "testimonials.yaml") if (root / p).exists()]
+    for section in SECTIONS:
+        paths += [p for p in _walk(root, section, report)
+                  if p.endswith(".md") and p.count("/") == 1]
+    paths += [p for p in _walk(root, "modules", report)
+              if p.count("/") == 2 and (p.endswith(".md") or p.endswith("/module.yaml"))]
+    for p in paths[:3]:
+        try:
+            _check_link(root / p, root, p)
+        except FolioError as exc:
+            report.add(exc)
+    return paths
+
+
+def read_sources(root: Path, report: Report) -> dict[str, bytes]:
+    out: dict[str, bytes] = {}
+    for rel in content_paths(root, report):
+        try:
+            out[rel] = (root / rel).read_bytes()
+        except OSError as exc:
+            report.error(f"cannot read file: {exc.strerror}", rel)
+    return out
+
+
+class _Loader:
+    """Turns parsed files into model objects, collecting errors and refs."""
+
+    def __init__(self, config: m.SiteConfig, report: Report, parse: Callable[[str, bytes], SourceText],
+                 drafts: bool) -> None:
+        self.config = config
+        self.report = report
+        self.parse = parse
+        self.drafts = drafts
+        self.refs: list[Ref] = []
+        self.hidden: set[tuple[str, str]] = set()  # drafts left out: (kind, id)
+        self.tz = zone(config.timezone)
+
+    def fields(self, data, rel: str, known) -> Fields:
+        return Fields(data, rel, self.report, known, self.refs, self.tz)
+
+    def read(self, rel: str, data: bytes) -> SourceText | None:
+        try:
+            return self.parse(rel, data)
+        except FolioError as exc:
+            self.report.add(exc)
+            return None
+
+    def slug(self, f: Fields, rel: str) -> str:
+        if f.has("slug"):
+            value = f.text("slug")
+            try:
+                return check_slug(value, rel, f.line("slug"))
+            except FolioError as exc:
+                self.report.add(exc)
+        stem = PurePosixPath(rel).stem
+        slug = file_slug(stem)
+        if not slug:
+            self.report.error(f"cannot make a URL from the file name '{stem}'", rel,
+                              hint="rename the file or add a `slug:` field")
+            return "untitled"
+        try:
+            check_slug(slug, rel)
+        except FolioError as exc:
+            self.report.add(exc)
+        return slug
+
+    def body(self, st: SourceText) -> m.Body:
+        return m.Body(st.body, st.body_line)
+
+    def keep(self, f: Fields) -> bool:
+        return not f.boolean("draft") or self.drafts
+
+    # -- one function per content kind --------------------------------------------
+    def profile(self, rel: str, st: SourceText) -> m.Profile:
+        f = self.fields(st.meta, rel, PROFILE_FIELDS)
+        return m.Profile(
+            name=f.text("name", required=True), headline=f.text("headline"),
+            location=f.text("location"), photo=f.image("photo"), email=f.text("email"),
+            links=f.links("links"), languages=f.texts("languages"),
+            timezone=f.text("timezone"), body=self.body(st), source=m.Source(rel),
+            extra=f.extra(),
+        )
+
+    def case_study(self, rel: str, st: SourceText) -> m.CaseStudy | None:
+        f = self.fields(st.meta, rel, CASE_FIELDS)
+        slug = self.slug(f, rel)
+        start, end = f.date("start"), f.date("end")
+        testimonial_id, inline = "", None
+        if f.has("testimonial"):
+            value = st.meta["testimonial"]
+            if isinstance(value, str):
+                testimonial_id = value.strip()
+                mark = f.where("testimonial")
+                self.refs.append(Ref("testimonial", testimonial_id, rel, mark.line, mark.col))
+            elif isinstance(value, dict):
+                t = self.fields(value, rel, ("quote", "author", "role", "company"))
+                inline = m.Testimonial("", t.text("quote", required=True),
+                                       t.text("author", required=True), t.text("role"),
+                                       t.text("company"), slug, m.Source(rel, f.line("testimonial")))
+            else:
+                f._error("testimonial", "'testimonial' must be a testimonial id or {quote, author}")
+        case = m.CaseStudy(
+            slug=slug, title=f.text("title", required=True), url=case_study_url(slug),
+            source=m.Source(rel), summary=f.text("summary") or f.text("description"),
+            client=f.text("client"), role=f.text("role"), start=start, end=end,
+            tracks=f.ids("tracks", "track"), skills=f.ids("skills", "skill"),
+            outcomes=f.texts("outcomes"), cover=f.image("cover"), gallery=f.images("gallery"),
+            testimonial_id=testimonial_id, testimonial_inline=inline, links=f.links("links"),
+            featured=f.boolean("featured"), draft=f.boolean("draft"),
+            date=f.date("date") or end or start, body=self.body(st), extra=f.extra(),
+        )
+        if not self.keep(f):
+            self.hidden.add(("case-study", slug))
+            return None
+        return case
+
+    def service(self, rel: str, st: SourceText) -> m.Service | None:
+        f = self.fields(st.meta, rel, SERVICE_FIELDS)
+        slug = self.slug(f, rel)
+        svc = m.Service(
+            slug=slug, title=f.text("title", required=True), url=service_url(slug),
+            source=m.Source(rel), summary=f.text("summary") or f.text("description"),
+            tracks=f.ids("tracks", "track"), skills=f.ids("skills", "skill"),
+            price=f.text("price"), duration=f.text("duration"),
+            booking_url=f.url("booking_url"), order=f.integer("order", 0) or 0,
+            draft=f.boolean("draft"), body=self.body(st), extra=f.extra(),
+        )
+        return svc if self.keep(f) else None
+
+    def post(self, rel: str, st: SourceText) -> m.Post | None:
+        f = self.fields(st.meta, rel, POST_FIELDS)
+        slug = self.slug(f, rel)
+        date = f.date("date", required=True) or m.PartialDate(1970, 1, 1)
+        post = m.Post(
+            slug=slug, title=f.text("title", required=True), url=post_url(slug),
+            source=m.Source(rel), date=date, summary=f.text("summary") or f.text("description"),
+            tags=f.texts("tags"), tracks=f.ids("tracks", "track"), skills=f.ids("skills", "skill"),
+            draft=f.boolean("draft"), body=self.body(st), extra=f.extra(),
+        )
+        return post if self.keep(f) else None
+
+    def page(self, rel: str, st: SourceText) -> m.Page | None:
+        f = self.fields(st.meta, rel, PAGE_FIELDS)
+        slug = self.slug(f, rel)
+        menu_value = st.meta.get("menu")
+        menu = None
+        if isinstance(menu_value, bool):
+            menu = 100 if menu_value else None
+        elif isinstance(menu_value, int):
+            menu = menu_value
+        elif menu_value is not None:
+            f._error("menu", "'menu' must be true/false or a number (its position)")
+        page = m.Page(slug=slug, title=f.text("title", required=True), url=page_url(slug),
+                      source=m.Source(rel), summary=f.text("summary") or f.text("description"),
+                      menu=menu, draft=f.boolean("draft"), body=self.body(st), extra=f.extra())
+        return page if self.keep(f) else None
+
+    def skill(self, data, rel: str, line: int, body: m.Body | None = None) -> m.Skill | None:
+        f = self.fields(data, rel, SKILL_FIELDS)
+        skill_id = f.text("id", required=body is None)
+        if body is not None and not skill_id:
+            skill_id = file_slug(PurePosixPath(rel).stem)
+        if skill_id and not valid_id(skill_id):
+            f._error("id", f"skill id '{skill_id}' must be lower-case letters, digits, dashes")
+            return None
+        if not skill_id:
+            return None
+        return m.Skill(
+            id=skill_id, name=f.text("name", required=True), url=skill_url(skill_id),
+            source=m.Source(rel, line), category=f.text("category"),
+            level=f.choice("level", m.SKILL_LEVELS), since=f.integer("since"),
+            tracks=f.ids("tracks", "track"), description=f.text("description"),
+            body=body or m.Body(), extra=f.extra(),
+        )
+
+    def yaml_list(self, rel: str, data: bytes) -> list:
+        try:
+            value = load_yaml(decode(data, rel), rel)
+        except FolioError as exc:
+            self.report.add(exc)
+            return []
+        if value is None:
+            return []
+        if not isinstance(value, list):
+            self.report.error(f"{rel} must be a list of entries (lines starting with '- ')", rel, 1, 1)
+            return []
+        out = []
+        for i, item in enumerate(value):
+            line = value.where(i).line if hasattr(value, "where") else 1
+            if isinstance(item, dict):
+                out.append((item, line))
+            else:
+                self.report.error("each entry must be a mapping of fields", rel, line)
+        return out
+
+    def testimonial(self, data: Marked, rel: str, line: int) -> m.Testimonial | None:
+        f = self.fields(data, rel, TESTIMONIAL_FIELDS)
+        t = m.Testimonial(f.text("id", required=True), f.text("quote", required=True),
+                          f.text("author", required=True), f.text("role"), f.text("company"),
+                          f.text("case_study"), m.Source(rel, line))
+        if t.case_study:
+            mark = f.where("case_study")
+            self.refs.append(Ref("case-study", t.case_study, rel, mark.line, mark.col))
+        return t if t.id else None
+
+
+def _date_key(item) -> tuple:
+    d = item.date
+    return d.sort_key if d is not None else (0, 0, 0)
+
+
+def load_site(root: Path, report: Report, *, drafts: bool | None = None, base_url: str | None = None,
+              parse: Callable[[str, bytes], SourceText] | None = None,
+              sources: dict[str, bytes] | None = None) -> LoadedSite:
+    """Read and check the whole site folder. Errors collect in `report`."""
+    config = load_config(root, report)
+    if base_url is not None:
+        from dataclasses import replace
+
+        from .config import normalise_base_url
+
+        url, path = normalise_base_url(base_url)
+        config = replace(config, base_url=url, base_path=path)
+    use_drafts = config.drafts if drafts is None else drafts
+    if sources is None:
+        sources = read_sources(root, report)
+    loader = _Loader(config, report, parse or (lambda rel, data: read_front_matter(data, rel)), use_drafts)
+
+    profile = None
+    if "profile.md" in sources:
+        st = loader.read("profile.md", sources["profile.md"])
+        if st is not None:
+            profile = loader.profile("profile.md", st)
+    else:
+        report.error("profile.md is missing", "profile.md",
+                     hint="create it with front matter `name: Your Name` and a short bio")
+    profile = profile or m.Profile(name=config.title)
+
+    def kind(section: str, make) -> list:
+        out = []
+        for rel, data in sources.items():
+            if rel.startswith(section + "/") and rel.count("/") == 1 and rel.endswith(".md"):
+                st = loader.read(rel, data)
+                item = make(rel, st) if st is not None else None
+                if item is not None:
+                    out.append(item)
+        return out
+
+    cases = sorted(kind("case-studies", loader.case_study), key=lambda c: (_date_key(c), c.slug),
+                   reverse=True)
+    services = sorted(kind("services", loader.service), key=lambda s: (s.order, s.title))
+    posts = sorted(kind("posts", loader.post), key=lambda p: (p.date.sort_key, p.slug), reverse=True)
+    pages = sorted(kind("pages", loader.page),
+                   key=lambda p: (p.menu if p.menu is not None else 10_000, p.title))
+
+    skills = []
+    if "skills.yaml" in sources:
+        for item, line in loader.yaml_list("skills.yaml", sources["skills.yaml"]):
+            skill = loader.skill(item, "skills.yaml", line)
+            if skill:
+                skills.append(skill)
+    for rel, data in sources.items():
+        if rel.startswith("skills/") and rel.endswith(".md"):
+            st = loader.read(rel, data)
+            if st is not None:
+                skill = loader.skill(st.meta, rel, 1, m.Body(st.body, st.body_line))
+                if skill:
+                    skills.append(skill)
+
+    testimonials = []
+    if "testimonials.yaml" in sources:
+        for item, line in loader.yaml_list("testimonials.yaml", sources["testimonials.yaml"]):
+            t = loader.testimonial(item, "testimonials.yaml", line)
+            if t:
+                testimonials.append(t)
+
+    modules = []
+    for folder in sorted({rel.split("/")[1] for rel in sources if rel.startswith("modules/")}):
+        module = load_module(loader, folder, profile, {rel: data for rel, data in sources.items()
+                                                       if rel.startswith(f"modules/{folder}/")})
+        if module is not None:
+            modules.append(module)
+
+    site = m.Site(
+        config=config, profile=profile, case_studies=tuple(cases), skills=tuple(skills),
+        services=tuple(services), posts=tuple(posts), pages=tuple(pages),
+        modules=tuple(modules), testimonials=tuple(testimonials),
+        assets=tuple(_walk(root, "assets", report)),
+        static=tuple(p.split("/", 1)[1] for p in _walk(root, "static", report)),
+    )
+    return LoadedSite(site, tuple(loader.refs), frozenset(loader.hidden), sources)
+
+
+def today(tz_name: str) -> _dt.date:
+    """The site's today, honouring SOURCE_DATE_EPOCH for reproducible builds."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return _dt.datetime.fromtimestamp(int(epoch), zone(tz_name)).date()
+    return _dt.datetime.now(zone(tz_name)).date()
