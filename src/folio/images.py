@@ -8,12 +8,12 @@ the EXIF orientation is applied first, and the ICC profile is kept for colour.
 Animated GIF and WebP are published unchanged, without variants (resizing would
 drop the animation).
 
-Encoding is the slow part, so results are cached on disk under
-``<cache_dir>/images/`` keyed by sha256(source bytes) + every parameter +
-:data:`PIPELINE_VERSION`; a warm rebuild reads the cache and encodes nothing
-(:attr:`ImagePipeline.encodes` counts encoder calls so tests can prove it). A
-cache entry records the sha256 of each blob; a damaged entry is discarded and
-regenerated. Output is deterministic: same input bytes, same output bytes.
+Encoding is the slow part, so results go to folio's build cache
+(``<cache_dir>/images/``, :mod:`folio.cache`) keyed by sha256(source bytes) +
+every parameter + :data:`PIPELINE_VERSION` + Pillow's version; a warm rebuild
+reads the cache and encodes nothing (:attr:`ImagePipeline.encodes` counts
+encoder calls so tests can prove it). A damaged entry fails its digest, is
+discarded and regenerated. Same input bytes, same output bytes.
 
 Pillow is imported lazily (cold start matters for `folio --version`).
 """
@@ -31,6 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
+from .cache import Cache, NullCache
 from .errors import Report, closest
 from .model import Image as ImageRef
 from .model import Site
@@ -38,8 +39,8 @@ from .urls import with_base
 
 __all__ = [
     "FALLBACK_WIDTH", "PIPELINE_VERSION", "RASTER_SUFFIXES", "WIDTHS",
-    "BlobCache", "ImageInfo", "ImagePipeline", "ImageResult", "NamedImage", "Variant",
-    "check_refs", "image_refs", "is_raster", "picture_html",
+    "ImageInfo", "ImagePipeline", "ImageResult", "NamedImage", "Variant",
+    "check_refs", "image_refs", "is_raster", "open_cache", "picture_html",
 ]
 
 PIPELINE_VERSION = "1"
@@ -110,70 +111,18 @@ class NamedImage:
 
 # -- on-disk cache -------------------------------------------------------------------
 
-class BlobCache:
-    """Named blobs stored under one key, verified by sha256 on every read.
+def open_cache(cache_dir: Path | None, namespace: str, version: str) -> Cache:
+    """A namespace of folio's build cache rooted at `cache_dir` (`<site>/.folio-cache`).
 
-    One file per key (written to a temp name, then renamed, so a crash leaves
-    either the old entry or none). Anything unreadable counts as a miss and
-    the file is removed, so the caller regenerates it.
+    The version is this stage's own (pipeline version + Pillow), not folio's code
+    fingerprint: editing an unrelated module must not re-encode every image.
     """
-
-    MAGIC = b"FOLIO-BLOBS-1\n"
-
-    def __init__(self, folder: Path | None) -> None:
-        self.folder = folder
-
-    def _file(self, key: str) -> Path:
-        assert self.folder is not None
-        return self.folder / key[:2] / f"{key}.bin"
-
-    def get(self, key: str) -> tuple[dict, dict[str, bytes]] | None:
-        if self.folder is None:
-            return None
-        path = self._file(key)
-        try:
-            data = path.read_bytes()
-        except OSError:
-            return None
-        try:
-            return self._decode(data)
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            path.unlink(missing_ok=True)
-            return None
-
-    def _decode(self, data: bytes) -> tuple[dict, dict[str, bytes]]:
-        if not data.startswith(self.MAGIC):
-            raise ValueError("not a cache entry")
-        head_end = data.index(b"\n", len(self.MAGIC))
-        header = json.loads(data[len(self.MAGIC):head_end].decode("utf-8"))
-        pos = head_end + 1
-        blobs: dict[str, bytes] = {}
-        for entry in header["blobs"]:
-            blob = data[pos:pos + entry["size"]]
-            if len(blob) != entry["size"] or hashlib.sha256(blob).hexdigest() != entry["sha256"]:
-                raise ValueError("damaged blob")
-            blobs[entry["name"]] = blob
-            pos += entry["size"]
-        if pos != len(data):
-            raise ValueError("trailing bytes")
-        return header["meta"], blobs
-
-    def put(self, key: str, meta: dict, blobs: dict[str, bytes]) -> None:
-        if self.folder is None:
-            return
-        header = {"meta": meta, "blobs": [
-            {"name": n, "size": len(b), "sha256": hashlib.sha256(b).hexdigest()}
-            for n, b in blobs.items()]}
-        payload = b"".join([self.MAGIC, json.dumps(header, sort_keys=True).encode(), b"\n",
-                            *blobs.values()])
-        path = self._file(key)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            tmp.write_bytes(payload)
-            os.replace(tmp, path)
-        except OSError:  # a read-only cache must not fail the build
-            tmp.unlink(missing_ok=True)
+    if cache_dir is None:
+        return NullCache()
+    cache = Cache(Path(cache_dir).parent, namespace, salt="", version=version)
+    cache.base = Path(cache_dir)  # the caller names the cache folder itself
+    cache.dir = cache.base / namespace
+    return cache
 
 
 # -- the pipeline --------------------------------------------------------------------
@@ -194,7 +143,7 @@ class ImagePipeline:
                  widths: Sequence[int] = WIDTHS, fallback_width: int = FALLBACK_WIDTH,
                  quality: int = WEBP_QUALITY, jobs: int | None = None) -> None:
         self.site_dir = Path(site_dir)
-        self.cache = BlobCache(Path(cache_dir) / "images" if cache_dir is not None else None)
+        self.cache = open_cache(cache_dir, "images", f"{PIPELINE_VERSION} {_pillow_version()}")
         self.widths = tuple(sorted(set(widths)))
         self.fallback_width = fallback_width
         self.quality = quality
@@ -220,7 +169,7 @@ class ImagePipeline:
                 done = list(pool.map(lambda job: self._one(*job), todo))
         else:
             done = [self._one(*job) for job in todo]
-        for (src, _data, _key), (encoded, problem) in zip(todo, done):
+        for (src, _data, _key), (encoded, problem) in zip(todo, done, strict=True):
             if encoded is None:
                 result.report.error(problem or "cannot read image", src,
                                     hint="open and re-save it in an image editor, or remove it")
@@ -251,9 +200,8 @@ class ImagePipeline:
             return None
 
     def _key(self, data: bytes) -> str:
-        params = json.dumps([PIPELINE_VERSION, self.widths, self.fallback_width, self.quality,
-                             JPEG_QUALITY, "webp"])
-        return hashlib.sha256(hashlib.sha256(data).digest() + params.encode()).hexdigest()
+        params = json.dumps([self.widths, self.fallback_width, self.quality, JPEG_QUALITY])
+        return self.cache.key(hashlib.sha256(data).digest(), params)
 
     def _one(self, src: str, data: bytes, key: str) -> tuple[_Encoded | None, str | None]:
         memo_key = f"{key}:{src}"
@@ -263,8 +211,8 @@ class ImagePipeline:
             with self._lock:
                 self._memory[memo_key] = hit
             return hit, None
-        cached = self.cache.get(key)
-        if cached is not None:
+        cached = self.cache.get(key, None)
+        if isinstance(cached, tuple) and len(cached) == 2:
             meta, blobs = cached
             encoded = _Encoded(meta, _place_blobs(src, meta, blobs), 0)
         else:
@@ -273,7 +221,7 @@ class ImagePipeline:
                                              self.quality)
             except _ImageProblem as exc:
                 return None, str(exc)
-            self.cache.put(key, meta, blobs)
+            self.cache.put(key, (meta, blobs))
             encoded = _Encoded(meta, _place_blobs(src, meta, blobs), count)
         with self._lock:
             self.encodes += encoded.encodes
@@ -283,6 +231,12 @@ class ImagePipeline:
 
 class _ImageProblem(Exception):
     pass
+
+
+def _pillow_version() -> str:
+    from importlib.metadata import version
+
+    return version("Pillow")
 
 
 def _encode(data: bytes, widths: tuple[int, ...], fallback_width: int,

@@ -94,7 +94,7 @@ def test_output_is_deterministic(site):
 
 
 def test_warm_rebuild_encodes_nothing_and_gives_the_same_files(site, tmp_path):
-    cache = tmp_path / "cache"
+    cache = tmp_path / ".folio-cache"
     srcs = ["assets/boxly/cover.jpg", "assets/small.png"]
     cold = ImagePipeline(site, cache)
     first = cold.process(srcs)
@@ -120,7 +120,7 @@ def test_changed_image_is_encoded_again(site, tmp_path):
 def test_corrupt_cache_entry_is_discarded_and_regenerated(site, tmp_path):
     cache = tmp_path / "cache"
     first = ImagePipeline(site, cache).process(["assets/boxly/cover.jpg"])
-    entries = list((cache / "images").rglob("*.bin"))
+    entries = [p for p in (cache / "images").rglob("*") if p.is_file()]
     assert len(entries) == 1
     data = bytearray(entries[0].read_bytes())
     data[-100] ^= 0xFF  # flip a byte inside the last blob
@@ -167,7 +167,8 @@ def test_missing_image_is_an_error_with_file_and_line(site):
     ]
     result = ImagePipeline(site, None).process(["assets/boxly/cover.jpg"], refs)
     [err] = result.report.errors
-    assert err.headline() == "case-studies/boxly.md:7: error: image not found: assets/boxly/covr.jpg"
+    assert err.headline() == (
+        "case-studies/boxly.md:7: error: image not found: assets/boxly/covr.jpg")
     assert err.hint == "did you mean 'assets/boxly/cover.jpg'?"
 
 
