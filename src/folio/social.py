@@ -1,0 +1,305 @@
+"""Social cards: one 1200x630 PNG per page for Open Graph and Twitter previews.
+
+A card shows what a link to the page is about when it is shared: the page title
+(wrapped, shrunk to fit), a subtitle, the person's round photo and name, in
+the theme's colours. Cards are drawn with Pillow, so they need no browser, and
+are cached by a hash of everything drawn (text, colours, photo bytes, fonts,
+:data:`CARD_VERSION`): a rebuild that changed nothing draws nothing.
+
+Colours come from the theme's ``theme.yaml`` (``options: {colors: {background,
+text, muted, accent}}``) and the site's ``theme_options: {colors: ...}`` in
+folio.yaml, over
+:data:`DEFAULT_COLORS` (the default theme's palette). Fonts: DejaVu Sans when
+the machine has it, else Pillow's built-in scalable font. Same inputs, same bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from collections import Counter
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from .images import open_cache
+from .model import Site
+from .urls import output_path
+
+__all__ = ["CARD_SIZE", "CARD_VERSION", "DEFAULT_COLORS", "CardSpec", "card_specs",
+           "card_url", "counters", "render_cards", "theme_colors"]
+
+CARD_SIZE = (1200, 630)
+CARD_VERSION = "1"
+# The default theme's palette (light scheme): page background, text, secondary
+# text, accent (indigo). Override any of them under `colors:` in theme options.
+DEFAULT_COLORS = {
+    "background": "#ffffff",
+    "text": "#0f172a",
+    "muted": "#475569",
+    "accent": "#4f46e5",
+}
+counters: Counter[str] = Counter()  # "renders": cards drawn (tests assert warm builds draw 0)
+
+_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
+              "/usr/share/fonts/TTF", "/usr/local/share/fonts", "/Library/Fonts")
+_MARGIN = 72
+_PHOTO = 168
+
+
+@dataclass(frozen=True, slots=True)
+class CardSpec:
+    url: str  # the page's site-relative URL, "/work/boxly/"
+    title: str
+    subtitle: str = ""
+
+
+def card_url(page_url: str) -> str:
+    """Where a page's card lives: "/work/boxly/" -> "/og/work/boxly.png", "/" -> "/og/index.png"."""
+    path = page_url.split("#", 1)[0].split("?", 1)[0].strip("/")
+    if path.endswith(".html"):
+        path = path[: -len(".html")]
+        if path.endswith("/index") or path == "index":
+            path = path[: -len("index")].rstrip("/")
+    return f"/og/{path or 'index'}.png"
+
+
+def card_specs(site: Site) -> list[CardSpec]:
+    """The pages worth a card of their own; other pages can share the home card."""
+    specs = [CardSpec("/", site.config.title, site.profile.headline or site.config.description)]
+    specs += [CardSpec(t.url or f"/tracks/{t.id}/", t.title, t.summary)
+              for t in site.config.tracks]
+    for case in site.case_studies:
+        detail = " · ".join(x for x in ("Case study", case.client) if x)
+        specs.append(CardSpec(case.url, case.title, detail))
+    for module in site.modules:
+        count = len(module.lessons)
+        specs.append(CardSpec(module.url, module.title,
+                              f"Learning module · {count} lesson{'s' if count != 1 else ''}"))
+        specs += [CardSpec(lesson.url, lesson.title, module.title) for lesson in module.lessons]
+    specs += [CardSpec(p.url, p.title, f"Writing · {p.date.iso()}") for p in site.posts]
+    specs += [CardSpec(p.url, p.title, site.config.title) for p in site.pages]
+    return specs
+
+
+# -- inputs ----------------------------------------------------------------------
+
+def theme_colors(site: Site, site_dir: Path,
+                 theme_options: dict[str, Any] | None = None) -> dict[str, str]:
+    """DEFAULT_COLORS, then the theme chain's options.colors, then folio.yaml's.
+
+    `theme_options` is ThemeChain.options when the caller has loaded the theme.
+    """
+    if theme_options is None:
+        from .errors import FolioError
+        from .templates import load_theme
+
+        try:
+            theme_options = load_theme(site.config.theme, site_dir).options
+        except FolioError:  # the build reports a broken theme; cards keep the defaults
+            theme_options = {}
+    colors = dict(DEFAULT_COLORS)
+    for source in (theme_options.get("colors"), site.config.theme_options.get("colors")):
+        if isinstance(source, dict):
+            colors.update({k: str(v) for k, v in source.items()
+                           if k in DEFAULT_COLORS and _is_colour(str(v))})
+    return colors
+
+
+def _is_colour(value: str) -> bool:
+    from PIL import ImageColor
+
+    try:
+        ImageColor.getrgb(value)
+    except ValueError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=2)
+def _font_file(bold: bool) -> str | None:
+    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
+    for folder in _FONT_DIRS:
+        if os.path.isfile(os.path.join(folder, name)):
+            return os.path.join(folder, name)
+    if shutil.which("fc-match"):
+        try:
+            found = subprocess.run(["fc-match", "-f", "%{file}",
+                                    "DejaVu Sans:bold" if bold else "DejaVu Sans"],
+                                   capture_output=True, text=True, timeout=5).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            found = ""
+        if found.endswith(name) and os.path.isfile(found):
+            return found
+    return None
+
+
+def _font(size: int, bold: bool):
+    from PIL import ImageFont
+
+    path = _font_file(bold)
+    return ImageFont.truetype(path, size) if path else ImageFont.load_default(size=size)
+
+
+def _font_identity() -> str:
+    parts = []
+    for bold in (False, True):
+        path = _font_file(bold)
+        parts.append(f"{path}:{os.path.getsize(path)}" if path else "builtin")
+    return "|".join(parts)
+
+
+# -- drawing -----------------------------------------------------------------------
+
+def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
+                 cache_dir: Path | None, *, theme_options: dict[str, Any] | None = None,
+                 jobs: int | None = None) -> dict[str, bytes]:
+    """Draw (or read from the cache) one PNG per spec; keys are output paths."""
+    site_dir = Path(site_dir)
+    colors = theme_colors(site, site_dir, theme_options)
+    photo = _photo_bytes(site, site_dir)
+    common = json.dumps({"colors": colors, "name": site.profile.name, "site": site.config.title,
+                         "fonts": _font_identity()}, sort_keys=True)
+    photo_hash = hashlib.sha256(photo).hexdigest() if photo else "-"
+    cache = open_cache(cache_dir, "og", CARD_VERSION)
+    out: dict[str, bytes] = {}
+    todo: list[tuple[str, str, CardSpec]] = []
+    for spec in pages:
+        path = output_path(card_url(spec.url))
+        key = cache.key(common, photo_hash, spec.title, spec.subtitle)
+        cached = cache.get_bytes(key)
+        if cached is not None:
+            out[path] = cached
+        else:
+            todo.append((path, key, spec))
+    workers = min(jobs or os.cpu_count() or 1, 4, len(todo))
+    draw = lambda job: _draw(job[2], colors, site.profile.name, site.config.title, photo)  # noqa: E731
+    if workers > 1:
+        with ThreadPoolExecutor(workers) as pool:
+            drawn = list(pool.map(draw, todo))
+    else:
+        drawn = [draw(job) for job in todo]
+    for (path, key, _spec), png in zip(todo, drawn, strict=True):
+        cache.put_bytes(key, png)
+        out[path] = png
+    counters["renders"] += len(todo)
+    return dict(sorted(out.items()))
+
+
+def _photo_bytes(site: Site, site_dir: Path) -> bytes | None:
+    photo = site.profile.photo
+    if photo is None:
+        return None
+    path = site_dir / photo.src
+    try:
+        if not path.resolve(strict=True).is_relative_to(site_dir.resolve()):
+            return None
+        return path.read_bytes()
+    except OSError:
+        return None  # the image pipeline reports missing photos with file and line
+
+
+def _draw(spec: CardSpec, colors: dict[str, str], name: str, site_title: str,
+          photo: bytes | None) -> bytes:
+    import io
+
+    from PIL import Image, ImageDraw
+
+    width, height = CARD_SIZE
+    card = Image.new("RGB", CARD_SIZE, colors["background"])
+    draw = ImageDraw.Draw(card)
+    draw.rectangle([0, 0, 16, height], fill=colors["accent"])
+    avatar = _round_photo(photo, _PHOTO) if photo else None
+    text_right = width - _MARGIN - (_PHOTO + 40 if avatar else 0)
+    x, y = _MARGIN, _MARGIN
+    if spec.subtitle:
+        sub_font = _font(30, bold=True)
+        sub = _fit_line(spec.subtitle, sub_font, text_right - x)
+        draw.text((x, y), sub, font=sub_font, fill=colors["accent"])
+        y += 58
+    for size, max_lines in ((68, 3), (56, 4), (46, 5)):
+        title_font = _font(size, bold=True)
+        lines = _wrap(spec.title, title_font, text_right - x)
+        if len(lines) <= max_lines:
+            break
+    lines = _clip_lines(lines, max_lines, title_font, text_right - x)
+    for line in lines:
+        draw.text((x, y), line, font=title_font, fill=colors["text"])
+        y += int(size * 1.22)
+    if avatar is not None:
+        card.paste(avatar, (width - _MARGIN - _PHOTO, _MARGIN), avatar)
+    name_font, site_font = _font(36, bold=True), _font(28, bold=False)
+    draw.line([(x, height - 150), (width - _MARGIN, height - 150)], fill=colors["muted"],
+              width=2)
+    draw.text((x, height - 122), _fit_line(name, name_font, width - 2 * _MARGIN),
+              font=name_font, fill=colors["text"])
+    if site_title and site_title != name:
+        draw.text((x, height - 72), _fit_line(site_title, site_font, width - 2 * _MARGIN),
+                  font=site_font, fill=colors["muted"])
+    buf = io.BytesIO()
+    card.save(buf, "PNG", optimize=False, compress_level=6)
+    return buf.getvalue()
+
+
+def _round_photo(data: bytes, size: int):
+    import io
+
+    from PIL import Image, ImageDraw, ImageOps
+
+    try:
+        im = ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB")
+    except Exception:  # an unreadable photo is reported by the image pipeline
+        return None
+    im = ImageOps.fit(im, (size, size), Image.Resampling.LANCZOS)
+    mask = Image.new("L", (size * 4, size * 4), 0)
+    ImageDraw.Draw(mask).ellipse([0, 0, size * 4 - 1, size * 4 - 1], fill=255)
+    im.putalpha(mask.resize((size, size), Image.Resampling.LANCZOS))
+    return im
+
+
+def _wrap(text: str, font, max_width: int) -> list[str]:
+    """Greedy word wrap by measured width; words wider than a line are split."""
+    lines: list[str] = []
+    current = ""
+    for word in text.split():
+        while font.getlength(word) > max_width and len(word) > 1:
+            cut = len(word)
+            while cut > 1 and font.getlength(word[:cut]) > max_width:
+                cut -= 1
+            if current:
+                lines.append(current)
+                current = ""
+            lines.append(word[:cut])
+            word = word[cut:]
+        candidate = f"{current} {word}".strip()
+        if font.getlength(candidate) <= max_width:
+            current = candidate
+        else:
+            lines.append(current)
+            current = word
+    if current:
+        lines.append(current)
+    return lines or [""]
+
+
+def _clip_lines(lines: list[str], max_lines: int, font, max_width: int) -> list[str]:
+    if len(lines) <= max_lines:
+        return lines
+    kept = lines[:max_lines]
+    kept[-1] = _fit_line(kept[-1] + " " + lines[max_lines], font, max_width, force=True)
+    return kept
+
+
+def _fit_line(text: str, font, max_width: int, force: bool = False) -> str:
+    """The text, cut with an ellipsis if it does not fit (or if `force`)."""
+    if not force and font.getlength(text) <= max_width:
+        return text
+    while text and font.getlength(text + "…") > max_width:
+        text = text[:-1]
+    return text.rstrip() + "…"

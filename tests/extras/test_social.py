@@ -1,0 +1,98 @@
+"""Social cards: URLs, size, colours, photo, cache."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from conftest import photo_bytes
+from PIL import Image
+
+from folio import social
+from folio.model import Image as ImageRef
+from folio.model import Profile, Site, SiteConfig
+from folio.social import CARD_SIZE, CardSpec, card_url, render_cards
+
+
+def make_site(photo: str | None = None, colors: dict | None = None) -> Site:
+    config = SiteConfig(title="Ada Example — portfolio", base_url="https://ada.github.io/p/",
+                        base_path="/p/", theme_options={"colors": colors} if colors else {})
+    profile = Profile(name="Ada Example", headline="Data consultant",
+                      photo=ImageRef(photo, alt="Ada") if photo else None)
+    return Site(config=config, profile=profile)
+
+
+@pytest.mark.parametrize(("page", "card"), [
+    ("/", "/og/index.png"),
+    ("/work/boxly/", "/og/work/boxly.png"),
+    ("/modules/sql/joins/", "/og/modules/sql/joins.png"),
+    ("/services/#audit", "/og/services.png"),
+    ("/404.html", "/og/404.png"),
+])
+def test_card_url(page, card):
+    assert card_url(page) == card
+
+
+def test_cards_are_1200_by_630_pngs_at_their_output_paths(tmp_path):
+    (tmp_path / "assets").mkdir()
+    (tmp_path / "assets" / "me.jpg").write_bytes(photo_bytes(900, 1200))
+    site = make_site("assets/me.jpg")
+    specs = [CardSpec("/", "Ada Example", "Data consultant"),
+             CardSpec("/work/boxly/", "Boxly: a churn dashboard for a subscription box company "
+                      "that wanted to know why customers left " * 3, "Case study · Boxly")]
+    files = render_cards(site, specs, tmp_path, None)
+    assert sorted(files) == ["og/index.png", "og/work/boxly.png"]
+    for data in files.values():
+        im = Image.open(io.BytesIO(data))
+        assert im.format == "PNG" and im.size == CARD_SIZE
+        assert not im.getexif()
+    assert files["og/index.png"] != files["og/work/boxly.png"]
+
+
+def test_cards_use_the_theme_colours(tmp_path):
+    site = make_site(colors={"background": "#102030", "accent": "#ff0000"})
+    data = render_cards(site, [CardSpec("/", "T")], tmp_path, None)["og/index.png"]
+    im = Image.open(io.BytesIO(data)).convert("RGB")
+    assert im.getpixel((600, 400)) == (0x10, 0x20, 0x30)  # background
+    assert im.getpixel((5, 300)) == (255, 0, 0)  # accent bar
+
+
+def test_photo_is_round_cropped(tmp_path):
+    (tmp_path / "assets").mkdir()
+    Image.new("RGB", (400, 300), (0, 200, 0)).save(tmp_path / "assets" / "me.png")
+    site = make_site("assets/me.png")
+    data = render_cards(site, [CardSpec("/", "T")], tmp_path, None)["og/index.png"]
+    im = Image.open(io.BytesIO(data)).convert("RGB")
+    left, top, size = CARD_SIZE[0] - 72 - 168, 72, 168
+    assert im.getpixel((left + size // 2, top + size // 2)) == (0, 200, 0)  # centre: photo
+    assert im.getpixel((left + 2, top + 2)) == (255, 255, 255)  # corner: outside the circle
+
+
+def test_cards_are_deterministic_and_cached(tmp_path):
+    cache = tmp_path / ".folio-cache"
+    site = make_site()
+    specs = [CardSpec("/", "Home"), CardSpec("/work/a/", "A", "Case study")]
+    before = social.counters["renders"]
+    first = render_cards(site, specs, tmp_path, cache)
+    assert social.counters["renders"] - before == 2
+    second = render_cards(site, specs, tmp_path, cache)
+    assert social.counters["renders"] - before == 2  # nothing drawn again
+    assert second == first
+    assert render_cards(site, specs, tmp_path, None) == first  # drawn afresh: same bytes
+    changed = render_cards(site, [CardSpec("/work/a/", "A, renamed", "Case study")],
+                           tmp_path, cache)
+    assert social.counters["renders"] - before == 5
+    assert changed["og/work/a.png"] != first["og/work/a.png"]
+
+
+def test_missing_photo_still_draws_a_card(tmp_path: Path):
+    site = make_site("assets/nope.jpg")
+    files = render_cards(site, [CardSpec("/", "Home")], tmp_path, None)
+    assert Image.open(io.BytesIO(files["og/index.png"])).size == CARD_SIZE
+
+
+def test_long_unbroken_titles_are_wrapped_within_the_card():
+    font = social._font(68, bold=True)
+    lines = social._wrap("x" * 200, font, 800)
+    assert len(lines) > 1 and all(font.getlength(line) <= 800 for line in lines)
