@@ -207,6 +207,7 @@ def test_graph_joins_nodes_under_one_context(site):
     assert [n["@type"] for n in g["@graph"]] == ["WebSite", "Person"]
     assert all("@context" not in n for n in g["@graph"])
     assert jsonld.graph(jsonld.website(site)) == jsonld.website(site)
+    assert jsonld.graph() == {}
 
 
 class _Scripts(HTMLParser):

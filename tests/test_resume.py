@@ -117,3 +117,16 @@ def test_rendered_bio_text_is_preferred():
         text = "Plain bio."
     assert json_resume(sample_site(), rendered={"profile.md": Bio()})["basics"]["summary"] \
         == "Plain bio."
+
+
+def test_last_modified_compares_dates_of_different_precision():
+    from dataclasses import replace
+
+    from folio.model import PartialDate
+
+    site = sample_site()
+    a, b = site.case_studies[0], site.case_studies[1]
+    cases = (replace(a, date=PartialDate(2024), start=PartialDate(2024), end=None),
+             replace(b, date=PartialDate(2024, 9), start=PartialDate(2024, 9), end=None))
+    doc = json_resume(replace(site, case_studies=cases))
+    assert doc["meta"]["lastModified"] == "2024-09"

@@ -128,6 +128,8 @@ def _skill_things(site: Site, skill_ids: Iterable[str]) -> list[dict[str, Any]]:
 def graph(*nodes: dict[str, Any]) -> dict[str, Any]:
     """Several top-level objects in one ld+json block (one block per page)."""
     items = [{k: v for k, v in n.items() if k != "@context"} for n in nodes if n]
+    if not items:
+        return {}  # nothing to describe: templates skip the ld+json block
     if len(items) == 1:
         return {"@context": CONTEXT, **items[0]}
     return {"@context": CONTEXT, "@graph": items}

@@ -142,7 +142,7 @@ def json_resume(site: Site, track_id: str | None = None,
     bio = rendered.get("profile.md") if rendered is not None else None
     summary = (bio.text if bio is not None else prof.body.text).strip()
     newest = max((d for cs in cases for d in (cs.date, cs.end, cs.start) if d is not None),
-                 default=None)
+                 default=None, key=lambda d: d.sort_key)  # PartialDate's < fails on None parts
     return _clean({
         "$schema": SCHEMA_URL,
         "basics": _clean({
