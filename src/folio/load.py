@@ -170,7 +170,7 @@ class _Loader:
         if f.has("slug"):
             value = f.text("slug")
             try:
-                return check_slug(value, rel, f.line("slug"))
+                return check_slug(value, rel, f.line("slug"), f.where("slug").col)
             except FolioError as exc:
                 self.report.add(exc)
         stem = PurePosixPath(rel).stem

@@ -48,7 +48,7 @@ def load_module(loader: _Loader, folder: str, profile: m.Profile,
     slug = file_slug(folder)
     if f.has("slug"):
         try:
-            slug = check_slug(f.text("slug"), rel, f.line("slug"))
+            slug = check_slug(f.text("slug"), rel, f.line("slug"), f.where("slug").col)
         except FolioError as exc:
             report.add(exc)
     lessons = _lessons(loader, f, folder, slug, files)

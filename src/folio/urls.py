@@ -54,12 +54,12 @@ def collision_key(url: str) -> str:
     return unicodedata.normalize("NFC", url).casefold()
 
 
-def check_slug(value: str, path: str, line: int | None = None) -> str:
+def check_slug(value: str, path: str, line: int | None = None, col: int | None = None) -> str:
     """Validate a user-given `slug:`; refuse anything that could escape a folder."""
     bad = (not value or "/" in value or "\\" in value or "\x00" in value
            or value in (".", "..") or "%" in value or any(ord(c) < 32 for c in value))
     if bad:
-        raise FolioError(f"slug {value!r} is not a single URL segment", path, line,
+        raise FolioError(f"slug {value!r} is not a single URL segment", path, line, col,
                          hint="use letters, digits and dashes, e.g. slug: my-project")
     if len(value.encode()) > MAX_SEGMENT:
         raise FolioError(f"slug is {len(value.encode())} bytes; the limit is {MAX_SEGMENT}",

@@ -81,40 +81,66 @@ class MarkedList(list):
         return (list, (list(self),))
 
 
-def _mark(node: yaml.Node, line_offset: int) -> Mark:
+_YAML_BREAKS = "\x85\u2028\u2029"
+
+
+def _line_map(text: str) -> list[int] | None:
+    """YAML counts NEL, LS and PS as line breaks; editors do not. Map YAML's
+    0-based line numbers to real ones so errors point where the user looks."""
+    if not any(ch in text for ch in _YAML_BREAKS):
+        return None
+    real, out = 0, [0]
+    for ch in text:
+        if ch == "\n":
+            real += 1
+            out.append(real)
+        elif ch in _YAML_BREAKS:
+            out.append(real)
+    return out
+
+
+def _line(mark_line: int, line_map: list[int] | None) -> int:
+    if line_map is not None and mark_line < len(line_map):
+        return line_map[mark_line]
+    return mark_line
+
+
+def _mark(node: yaml.Node, line_offset: int, line_map: list[int] | None = None) -> Mark:
     m = node.start_mark
+    line = _line(m.line, line_map) + 1 + line_offset
     if isinstance(node, yaml.ScalarNode):
-        return Mark(m.line + 1 + line_offset, m.column + 1, node.value, node.style)
-    return Mark(m.line + 1 + line_offset, m.column + 1)
+        return Mark(line, m.column + 1, node.value, node.style)
+    return Mark(line, m.column + 1)
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
     """Safe loader: YAML 1.2 booleans, no timestamps, marks, no duplicate keys."""
 
     line_offset = 0
+    line_map: list[int] | None = None
 
     def construct_mapping(self, node, deep=False):  # noqa: D102
         if not isinstance(node, yaml.MappingNode):
             return super().construct_mapping(node, deep)
         self.flatten_mapping(node)
         out = Marked()
-        out.mark = _mark(node, self.line_offset)
+        out.mark = _mark(node, self.line_offset, self.line_map)
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) or key is None:
-                raise _located("a mapping key must be plain text", key_node, self.line_offset)
+                raise _located("a mapping key must be plain text", key_node, self)
             if isinstance(key, bool):  # `true:` as a key: keep the text the user wrote
                 key = key_node.value
             if key in out:
                 first = out.key_marks[key]
                 raise _located(
                     f"duplicate key '{key}' (first defined on line {first.line})",
-                    key_node, self.line_offset,
+                    key_node, self,
                     hint="remove one of the two; YAML keeps only the last, which hides mistakes",
                 )
             out[key] = self.construct_object(value_node, deep=True)
-            out.key_marks[key] = _mark(key_node, self.line_offset)
-            out.value_marks[key] = _mark(value_node, self.line_offset)
+            out.key_marks[key] = _mark(key_node, self.line_offset, self.line_map)
+            out.value_marks[key] = _mark(value_node, self.line_offset, self.line_map)
         return out
 
     def construct_yaml_map(self, node):  # noqa: D102
@@ -123,9 +149,9 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
     def construct_yaml_seq(self, node):  # noqa: D102
         out = MarkedList()
-        out.mark = _mark(node, self.line_offset)
+        out.mark = _mark(node, self.line_offset, self.line_map)
         out.extend(self.construct_object(child, deep=True) for child in node.value)
-        out.item_marks = [_mark(child, self.line_offset) for child in node.value]
+        out.item_marks = [_mark(child, self.line_offset, self.line_map) for child in node.value]
         yield out
 
 
@@ -146,12 +172,13 @@ _Loader.add_implicit_resolver(
 )
 
 
-def _located(message: str, node: yaml.Node, offset: int, hint: str | None = None) -> FolioError:
+def _located(message: str, node: yaml.Node, loader: _Loader, hint: str | None = None) -> FolioError:
     m = node.start_mark
-    return FolioError(message, None, m.line + 1 + offset, m.column + 1, hint)
+    return FolioError(message, None, _line(m.line, loader.line_map) + 1 + loader.line_offset,
+                      m.column + 1, hint)
 
 
-def _precheck(text: str, path: str, offset: int) -> None:
+def _precheck(text: str, path: str, offset: int, line_map: list[int] | None) -> None:
     """Refuse aliases and runaway nesting before anything is constructed.
 
     Runs over the parser's event stream (iterative, in C when available), so a
@@ -167,7 +194,7 @@ def _precheck(text: str, path: str, offset: int) -> None:
                 if depth > MAX_DEPTH:
                     m = event.start_mark
                     raise FolioError(f"YAML nested deeper than {MAX_DEPTH} levels", path,
-                                     m.line + 1 + offset, m.column + 1)
+                                     _line(m.line, line_map) + 1 + offset, m.column + 1)
             elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
                 depth -= 1
             if isinstance(event, yaml.AliasEvent) or (
@@ -176,18 +203,26 @@ def _precheck(text: str, path: str, offset: int) -> None:
             ):
                 m = event.start_mark
                 raise FolioError("YAML anchors and aliases (&name, *name) are not allowed",
-                                 path, m.line + 1 + offset, m.column + 1,
+                                 path, _line(m.line, line_map) + 1 + offset, m.column + 1,
                                  hint="write the value out in full")
             if count > MAX_NODES:
                 raise FolioError(f"YAML document has more than {MAX_NODES} nodes", path,
                                  offset + 1, 1)
     except yaml.MarkedYAMLError as exc:
-        raise _yaml_error(exc, path, offset) from None
+        raise _yaml_error(exc, path, offset, line_map) from None
+    except yaml.reader.ReaderError as exc:
+        char = exc.character if isinstance(exc.character, str) else chr(exc.character)
+        pos = max(text.find(char), 0)  # the C reader counts bytes, not characters
+        line = text.count("\n", 0, pos) + 1 + offset
+        col = pos - (text.rfind("\n", 0, pos) + 1) + 1
+        raise FolioError(f"character U+{ord(char):04X} is not allowed in YAML", path, line, col,
+                         hint="remove it, or write it as an escape inside double quotes") from None
 
 
-def _yaml_error(exc: yaml.MarkedYAMLError, path: str, offset: int) -> FolioError:
+def _yaml_error(exc: yaml.MarkedYAMLError, path: str, offset: int,
+                line_map: list[int] | None = None) -> FolioError:
     mark = exc.problem_mark or exc.context_mark
-    line = mark.line + 1 + offset if mark else offset + 1
+    line = _line(mark.line, line_map) + 1 + offset if mark else offset + 1
     col = mark.column + 1 if mark else None
     problem = exc.problem or "invalid YAML"
     if exc.context:
@@ -208,16 +243,15 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
     `line_offset` is the number of lines before the YAML text in its file (front
     matter starts after the opening `---`).
     """
-    # U+2028/U+2029/\x85/\x0c count as line breaks in some readers but not in
-    # YAML's marks; keep line numbers honest by treating them as spaces.
-    text = text.translate({0x2028: 0x20, 0x2029: 0x20, 0x85: 0x20, 0x0C: 0x20})
-    _precheck(text, path, line_offset)
+    line_map = _line_map(text)
+    _precheck(text, path, line_offset, line_map)
     loader = _Loader(text)
     loader.line_offset = line_offset
+    loader.line_map = line_map
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
-        raise _yaml_error(exc, path, line_offset) from None
+        raise _yaml_error(exc, path, line_offset, line_map) from None
     except FolioError as exc:
         d = exc.diagnostic
         raise FolioError(d.message, path, d.line, d.col, d.hint) from None
