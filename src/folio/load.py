@@ -12,7 +12,6 @@ from __future__ import annotations
 import datetime as _dt
 import hashlib
 import os
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -113,7 +112,7 @@ def _walk(root: Path, folder: str, report: Report) -> list[str]:
             except FolioError as exc:
                 report.add(exc)
                 continue
-            found.append(unicodedata.normalize("NFC", rel))
+            found.append(rel)  # as on disk; slugs and URLs are NFC-normalised
     return found
 
 
