@@ -1,0 +1,250 @@
+#!/usr/bin/env python3
+"""folio's build benchmark: cold, warm and one-edit builds against the naive floor.
+
+usage: python bench/run.py [--pages 1000 10000] [--runs 5] [--work /tmp/folio-bench]
+
+For each corpus size (bench/gen_corpus.py, fixed seed) this measures, each as a
+fresh subprocess the way a user runs it:
+
+- cold: `python -m folio build SITE -o OUT` with no .folio-cache and no output;
+- warm: the same again with the cache and output of the previous build;
+- edit: after appending a sentence to one post;
+- serial cold: cold with `--jobs 1`, to show what the worker pool buys;
+- floor: bench/floor.py (markdown-it-py + one Jinja2 template, one process);
+- peak RSS: ru_maxrss from wait4 (the largest single process of the build,
+  workers included) and the largest sum of RSS over the process tree, sampled;
+- `folio --version` start-up time.
+
+Times are medians of --runs runs (warm/edit/--version: more, as they are cheap).
+The markdown table goes to stdout; --json writes every sample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+sys.path.insert(0, str(BENCH))
+
+from gen_corpus import generate  # noqa: E402
+
+
+@dataclass
+class Sample:
+    seconds: float
+    max_rss_mb: float
+    tree_rss_mb: float
+    returncode: int
+    output: str = ""
+
+
+@dataclass
+class Row:
+    pages: int
+    files: int = 0
+    samples: dict[str, list[Sample]] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def _tree_rss(pid: int) -> int:
+    """Sum of VmRSS (bytes) of pid and all its descendants, from /proc."""
+    total, stack, seen = 0, [pid], set()
+    while stack:
+        p = stack.pop()
+        if p in seen:
+            continue
+        seen.add(p)
+        try:
+            with open(f"/proc/{p}/statm") as fh:
+                total += int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+            for task in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{task}/children") as fh:
+                    stack.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Sample:
+    """Run cmd; wall time, ru_maxrss of the child (wait4) and the sampled tree peak."""
+    with tempfile.TemporaryFile() as out:
+        start = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
+                                env={**os.environ, **(env or {})})
+        peak = 0
+        done = threading.Event()
+
+        def sample() -> None:
+            nonlocal peak
+            while not done.wait(0.02):
+                peak = max(peak, _tree_rss(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        done.set()
+        sampler.join()
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        text = out.read().decode("utf-8", "replace")
+    return Sample(seconds, usage.ru_maxrss / 1024, peak / 2**20, proc.returncode, text[-2000:])
+
+
+def folio_build(site: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "folio", "build", str(site), "-o", str(out), *extra]
+
+
+def reset(site: Path, out: Path) -> None:
+    shutil.rmtree(site / ".folio-cache", ignore_errors=True)
+    shutil.rmtree(out, ignore_errors=True)
+
+
+def corpus(work: Path, pages: int, seed: int) -> Path:
+    """The generated site, reused between runs when generator and parameters match."""
+    stamp = f"{pages} {seed} {(BENCH / 'gen_corpus.py').stat().st_mtime_ns}"
+    site = work / f"site-{pages}"
+    if (work / f"site-{pages}.stamp").exists() and (work / f"site-{pages}.stamp").read_text() == stamp:
+        return site
+    shutil.rmtree(site, ignore_errors=True)
+    generate(site, pages, seed)
+    (work / f"site-{pages}.stamp").write_text(stamp)
+    return site
+
+
+def bench_size(work: Path, pages: int, runs: int, seed: int, serial: bool) -> Row:
+    site = corpus(work, pages, seed)
+    out = work / f"out-{pages}"
+    row = Row(pages)
+    cheap_runs = max(runs, 5)
+
+    def record(name: str, sample: Sample) -> None:
+        row.samples.setdefault(name, []).append(sample)
+        if sample.returncode != 0:
+            row.notes.append(f"{name} failed (exit {sample.returncode}): {sample.output.strip()[-600:]}")
+
+    for _ in range(runs):
+        shutil.rmtree(work / "floor-out", ignore_errors=True)
+        record("floor", measure([sys.executable, str(BENCH / "floor.py"), str(site),
+                                 str(work / "floor-out")]))
+    for _ in range(runs):
+        reset(site, out)
+        record("cold", measure(folio_build(site, out)))
+        if row.samples["cold"][-1].returncode:
+            return row
+    row.files = sum(1 for p in out.rglob("*") if p.is_file())
+    for _ in range(cheap_runs):
+        record("warm", measure(folio_build(site, out)))
+    post = sorted((site / "posts").glob("*.md"))[len(list((site / "posts").glob("*.md"))) // 2]
+    original = post.read_bytes()
+    try:
+        for i in range(cheap_runs):
+            post.write_bytes(original + f"\nEdited paragraph number {i} for the benchmark.\n".encode())
+            record("edit", measure(folio_build(site, out)))
+    finally:
+        post.write_bytes(original)
+    if serial:
+        for _ in range(max(1, runs // 2)):
+            reset(site, out)
+            record("serial cold", measure(folio_build(site, out, "--jobs", "1")))
+    return row
+
+
+def version_startup(n: int = 10) -> list[Sample]:
+    return [measure([sys.executable, "-m", "folio", "--version"]) for _ in range(n)]
+
+
+def machine() -> dict[str, str]:
+    cpu = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    ram = "unknown"
+    try:
+        kb = int(Path("/proc/meminfo").read_text().split()[1])
+        ram = f"{kb / 2**20:.1f} GiB"
+    except (OSError, ValueError, IndexError):
+        pass
+    return {"nproc": str(os.cpu_count()), "cpu": cpu, "ram": ram,
+            "python": platform.python_version(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
+
+
+def med(samples: list[Sample] | None, attr: str = "seconds") -> float | None:
+    if not samples:
+        return None
+    good = [getattr(s, attr) for s in samples if s.returncode == 0]
+    return statistics.median(good) if good else None
+
+
+def fmt(value: float | None, unit: str = "s", digits: int = 2) -> str:
+    return "n/a" if value is None else f"{value:.{digits}f} {unit}"
+
+
+def table(rows: list[Row], version: list[Sample], info: dict[str, str]) -> str:
+    lines = [f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram']} RAM, "
+             f"Python {info['python']}; {info['date']}.", ""]
+    lines.append("| pages | floor | cold | cold/floor | serial cold | warm | warm/cold | one edit "
+                 "| peak RSS (largest process) | peak RSS (all processes) |")
+    lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for row in rows:
+        s = row.samples
+        floor, cold, warm = med(s.get("floor")), med(s.get("cold")), med(s.get("warm"))
+        ratio = f"{cold / floor:.2f}x" if cold and floor else "n/a"
+        warm_ratio = f"{warm / cold:.0%}" if warm and cold else "n/a"
+        rss = max((x.max_rss_mb for k in ("cold", "warm", "edit") for x in s.get(k, [])), default=None)
+        tree = max((x.tree_rss_mb for k in ("cold", "warm", "edit") for x in s.get(k, [])), default=None)
+        lines.append(f"| {row.pages:,} | {fmt(floor)} | {fmt(cold)} | {ratio} | {fmt(med(s.get('serial cold')))} "
+                     f"| {fmt(warm)} | {warm_ratio} | {fmt(med(s.get('edit')))} | {fmt(rss, 'MB', 0)} "
+                     f"| {fmt(tree, 'MB', 0)} |")
+    lines.append("")
+    lines.append(f"`folio --version`: {fmt(med(version, 'seconds') * 1000 if med(version) else None, 'ms', 0)} "
+                 f"(median of {len(version)}).")
+    runs = {k: len(v) for row in rows for k, v in row.samples.items()}
+    lines.append(f"Runs per median: {', '.join(f'{k} {n}' for k, n in runs.items())}.")
+    for row in rows:
+        for note in dict.fromkeys(row.notes):
+            lines.append(f"\nNote ({row.pages} pages): {note}")
+    return "\n".join(lines)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", type=int, nargs="+", default=[1000, 10000])
+    ap.add_argument("--runs", type=int, default=5, help="runs per cold/floor median (default 5)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "folio-bench")
+    ap.add_argument("--no-serial", action="store_true", help="skip the --jobs 1 cold build")
+    ap.add_argument("--json", type=Path, help="also write every sample here")
+    a = ap.parse_args()
+    a.work.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    version = version_startup()
+    rows = []
+    for pages in a.pages:
+        runs = a.runs if pages <= 2000 else max(1, min(a.runs, 3))
+        print(f"benchmarking {pages} pages ({runs} runs)...", file=sys.stderr)
+        rows.append(bench_size(a.work, pages, runs, a.seed, not a.no_serial))
+    print(table(rows, version, info))
+    if a.json:
+        a.json.write_text(json.dumps({"machine": info, "version": [asdict(s) for s in version],
+                                      "rows": [asdict(r) for r in rows]}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
