@@ -1,0 +1,456 @@
+"""Themes and the one Jinja environment of a build.
+
+A theme is a folder with ``templates/`` and ``static/`` and an optional
+``theme.yaml`` (``name``, ``parent``, ``options``). :func:`load_theme` resolves
+the chain child -> parent -> ..., :func:`make_environment` stacks the site's own
+``templates/`` in front of it, and :func:`render_template` turns every template
+failure into a :class:`FolioError` that names the template line and the page.
+
+Trust model (RELIABILITY item 35): themes are trusted code, as in Hugo and
+Jekyll. A theme runs in a plain (not sandboxed) Jinja environment because it is
+installed on purpose, like a Python package. Content is never trusted: front
+matter reaches templates only as data (escaped by the forced autoescape), and
+Markdown is rendered to HTML before templates see it, so ``{{ 7*7 }}`` in a
+page body stays literal text.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import re
+import traceback
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import jinja2
+from jinja2 import nodes
+from markupsafe import Markup
+
+import folio
+
+from .errors import FolioError
+from .urls import with_base
+
+__all__ = ["Theme", "ThemeChain", "load_theme", "make_environment", "render_template",
+           "safe_url", "format_date", "builtin_theme_dirs"]
+
+_THEME_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+_SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+_STRIP_IN_SCHEME = re.compile(r"[\x00-\x20\x7f]+")
+
+
+# -- themes -------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Theme:
+    name: str
+    root: Path
+    label: str  # how messages name its folder: "themes/default" or "my-theme"
+    options: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def static(self) -> Path:
+        return self.root / "static"
+
+
+@dataclass(frozen=True, slots=True)
+class ThemeChain:
+    """A theme and its parents, child first."""
+
+    themes: tuple[Theme, ...]
+
+    @property
+    def name(self) -> str:
+        return self.themes[0].name
+
+    @property
+    def template_dirs(self) -> tuple[Path, ...]:
+        return tuple(t.templates for t in self.themes)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        merged: dict[str, Any] = {}
+        for theme in reversed(self.themes):
+            merged.update(theme.options)
+        return merged
+
+    def static_files(self) -> dict[str, Path]:
+        """Relative POSIX path -> file; a child's file overrides its parent's."""
+        files: dict[str, Path] = {}
+        for theme in reversed(self.themes):
+            if not theme.static.is_dir():
+                continue
+            for path in sorted(_walk(theme.static, theme)):
+                files[path.relative_to(theme.static).as_posix()] = path
+        return dict(sorted(files.items()))
+
+    def label_for(self, path: Path) -> str:
+        """A file of the chain as messages show it ("themes/default/templates/x.html")."""
+        for theme in self.themes:
+            try:
+                rel = path.resolve().relative_to(theme.root.resolve())
+            except ValueError:
+                continue
+            return f"{theme.label}/{rel.as_posix()}"
+        return path.as_posix()
+
+
+def builtin_theme_dirs() -> list[Path]:
+    """Where built-in themes live: inside the wheel, else the repository's themes/."""
+    package = Path(folio.__file__).resolve().parent
+    return [package / "themes", package.parents[1] / "themes"]
+
+
+def _walk(folder: Path, theme: Theme):
+    """Files under a theme folder; a symlink that leaves the theme is an error."""
+    root = theme.root.resolve()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        dirnames.sort()
+        for name in [*dirnames, *filenames]:
+            path = Path(dirpath) / name
+            if not path.is_symlink():
+                continue
+            shown = f"{theme.label}/{path.relative_to(theme.root).as_posix()}"
+            if not path.exists():
+                raise FolioError(f"dangling symlink {shown}", shown)
+            if not _inside(path.resolve(), root):
+                raise FolioError(f"theme file {shown} is a symlink that leaves the theme",
+                                 shown, hint="copy the file into the theme instead")
+        for name in sorted(filenames):
+            if name in (".DS_Store", "Thumbs.db") or name.endswith(("~", ".swp")):
+                continue
+            yield Path(dirpath) / name
+
+
+def _inside(path: Path, root: Path) -> bool:
+    try:
+        return os.path.commonpath([os.path.normcase(path), os.path.normcase(root)]) \
+            == os.path.normcase(root)
+    except ValueError:
+        return False
+
+
+def _looks_like_path(value: str) -> bool:
+    return "/" in value or "\\" in value or value.startswith(".") or not _THEME_NAME.match(value)
+
+
+def _find_theme(value: str, site_dir: Path, relative_to: Path, referrer: str) -> tuple[Path, str]:
+    site = site_dir.resolve()
+    if _looks_like_path(value):
+        candidate = (relative_to / value).resolve()
+        if not _inside(candidate, site):
+            raise FolioError(f"theme {value!r} is outside the site folder", referrer,
+                             hint="put the theme inside the site (e.g. themes/mine) "
+                                  "or use a built-in theme name")
+        label = candidate.relative_to(site).as_posix()
+        if not candidate.is_dir():
+            raise FolioError(f"theme folder {label} does not exist", referrer)
+        return candidate, label
+    local = site / "themes" / value
+    if local.is_dir():
+        return local, f"themes/{value}"
+    for base in builtin_theme_dirs():
+        if (base / value).is_dir():
+            return (base / value).resolve(), f"themes/{value}"
+    known = sorted({p.name for b in builtin_theme_dirs() if b.is_dir() for p in b.iterdir()
+                    if p.is_dir()})
+    raise FolioError(f"theme {value!r} not found", referrer,
+                     hint=f"built-in themes: {', '.join(known) or 'none'}; "
+                          "or give a folder path such as ./themes/mine")
+
+
+def _theme_yaml(root: Path, label: str) -> dict[str, Any]:
+    path = root / "theme.yaml"
+    if not path.is_file():
+        return {}
+    from .yamlload import load_yaml
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as exc:
+        raise FolioError(f"not UTF-8 (byte {exc.start})", f"{label}/theme.yaml") from None
+    data = load_yaml(text, f"{label}/theme.yaml") or {}
+    if not isinstance(data, dict):
+        raise FolioError("theme.yaml must be a mapping (name, parent, options)",
+                         f"{label}/theme.yaml", 1)
+    options = data.get("options") or {}
+    if not isinstance(options, dict):
+        raise FolioError("options must be a mapping", f"{label}/theme.yaml")
+    return {"name": str(data.get("name") or root.name), "parent": data.get("parent"),
+            "options": dict(options)}
+
+
+def load_theme(name_or_path: str, site_dir: Path | str) -> ThemeChain:
+    """Resolve a theme name or site-relative path and its parents into a chain."""
+    site_dir = Path(site_dir)
+    themes: list[Theme] = []
+    seen: list[Path] = []
+    value, relative_to, referrer = str(name_or_path or "default"), site_dir, "folio.yaml"
+    while True:
+        root, label = _find_theme(value, site_dir, relative_to, referrer)
+        if root in seen:
+            names = " -> ".join([*(t.label for t in themes), label])
+            raise FolioError(f"theme parents form a cycle: {names}", referrer)
+        seen.append(root)
+        meta = _theme_yaml(root, label)
+        theme = Theme(meta.get("name", root.name), root, label, meta.get("options", {}))
+        if not theme.templates.is_dir():
+            raise FolioError(f"theme {label} has no templates/ folder", label,
+                             hint="a theme is a folder with templates/ and static/")
+        themes.append(theme)
+        parent = meta.get("parent")
+        if not parent:
+            break
+        value, relative_to, referrer = str(parent), root, f"{label}/theme.yaml"
+    chain = ThemeChain(tuple(themes))
+    for theme in chain.themes:  # refuse symlinks that leave a theme, before any render
+        for folder in (theme.templates, theme.static):
+            if folder.is_dir():
+                for _ in _walk(folder, theme):
+                    pass
+    return chain
+
+
+# -- filters and globals --------------------------------------------------------
+
+def safe_url(value: Any) -> str:
+    """A URL from content, or "" when its scheme could run code or leave the site badly.
+
+    Allowed: http(s), mailto, tel, site-relative and document-relative paths, `#`.
+    Refused: javascript:, vbscript:, data:, file:, protocol-relative `//host`, and
+    their disguises (entities, case, control characters inside the scheme).
+    """
+    if value is None:
+        return ""
+    text = str(getattr(value, "url", value)).strip()
+    if not text:
+        return ""
+    probe = _STRIP_IN_SCHEME.sub("", html.unescape(text))
+    if probe.startswith(("//", "\\\\", "/\\", "\\/")):
+        return ""
+    colon = probe.find(":")
+    if colon != -1:
+        before = probe[:colon]
+        if not any(c in before for c in "/?#"):  # a scheme, not a path like ./a:b
+            if before.lower() not in _SAFE_SCHEMES:
+                return ""
+    return text
+
+
+def _date_parts(value: Any) -> tuple[int, int | None, int | None]:
+    if hasattr(value, "year") and hasattr(value, "month") and hasattr(value, "day"):
+        return value.year, value.month, value.day
+    raise TypeError(f"not a date: {value!r}")
+
+
+def format_date(value: Any, style: str = "long") -> str:
+    """Dates in English without the locale: "14 March 2024", "Mar 2024", "2024"."""
+    if value is None or value == "":
+        return ""
+    year, month, day = _date_parts(value)
+    if style == "iso":
+        return value.iso() if hasattr(value, "iso") else value.isoformat()[:10]
+    if style == "year" or month is None:
+        return f"{year}"
+    name = _MONTHS[month - 1]
+    if style == "short":
+        name = name[:3]
+    if day is None or style in ("month", "short"):
+        return f"{name} {year}"
+    return f"{day} {name} {year}"
+
+
+def date_range(start: Any, end: Any, style: str = "month") -> str:
+    """"Mar 2021 – Jun 2023", "2022 – present", or one date when both are equal."""
+    first = format_date(start, style) if start else ""
+    last = format_date(end, style) if end else "present"
+    if not first:
+        return "" if end is None else last
+    return first if first == last else f"{first} – {last}"
+
+
+def _iso(value: Any) -> str:
+    return format_date(value, "iso")
+
+
+# -- the environment ------------------------------------------------------------
+
+class _Loader(jinja2.FileSystemLoader):
+    """FileSystemLoader that names the file when a template is not UTF-8."""
+
+    def get_source(self, environment, template):
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as exc:
+            for base in self.searchpath:
+                path = Path(base) / template
+                if path.is_file():
+                    raise FolioError(f"template is not UTF-8 (byte {exc.start})",
+                                     environment.folio_label(path)) from None
+            raise
+
+
+def make_environment(chain: ThemeChain, site_dir: Path | str, site: Any) -> jinja2.Environment:
+    """The build's one Environment: site templates, then the theme, then its parents."""
+    site_dir = Path(site_dir).resolve()
+    config = site.config
+    base_path = config.base_path
+    searches = [site_dir / "templates"] if (site_dir / "templates").is_dir() else []
+    loaders = [_Loader(str(p)) for p in [*searches, *chain.template_dirs]]
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=True,  # a bool: every template, whatever its extension
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,
+    )
+    env.policies["json.dumps_kwargs"] = {"sort_keys": True, "ensure_ascii": False}
+    statics = chain.static_files()
+    hashes: dict[str, str] = {}
+    dropped: list[str] = []
+
+    def label(path: Path) -> str:
+        path = Path(path)
+        if _inside(path.resolve(), site_dir):
+            return path.resolve().relative_to(site_dir).as_posix()
+        return chain.label_for(path)
+
+    def url(target: Any = "/") -> str:
+        """The only way templates make internal links: adds the base path."""
+        if target is None:
+            return ""
+        text = target if isinstance(target, str) else getattr(target, "url", str(target))
+        return with_base(base_path, text)
+
+    def absolute_url(target: Any = "/") -> str:
+        text = url(target)
+        if urlsplit(text).scheme:
+            return text
+        parts = urlsplit(config.base_url)
+        return f"{parts.scheme}://{parts.netloc}{text}"
+
+    def asset_url(rel: str) -> str:
+        """A theme static file under /theme/, with a content hash for cache busting."""
+        rel = rel.lstrip("/")
+        if rel not in statics:
+            raise FolioError(f"theme file static/{rel} does not exist",
+                             chain.themes[0].label, hint="asset_url() takes a path under static/")
+        if rel not in hashes:
+            hashes[rel] = hashlib.sha256(statics[rel].read_bytes()).hexdigest()[:10]
+        return url(f"/theme/{rel}") + f"?v={hashes[rel]}"
+
+    def checked_url(value: Any) -> str:
+        result = safe_url(value)
+        if value and not result:
+            dropped.append(str(value))
+        return result
+
+    env.folio_label = label  # type: ignore[attr-defined]
+    env.folio_dropped_urls = dropped  # type: ignore[attr-defined]
+    env.folio_chain = chain  # type: ignore[attr-defined]
+    env.globals.update(url=url, absolute_url=absolute_url, asset_url=asset_url,
+                       theme_options={**chain.options, **dict(config.theme_options)})
+    env.filters.update(safe_url=checked_url, date=format_date, iso_date=_iso,
+                       date_range=date_range, url=url, absolute_url=absolute_url)
+    return env
+
+
+# -- rendering with useful errors ----------------------------------------------
+
+def render_template(env: jinja2.Environment, name: str, context: dict[str, Any],
+                    page: str = "") -> str:
+    """Render one template; every failure becomes a FolioError at template:line."""
+    where = f" (rendering {page})" if page else ""
+    try:
+        return env.get_template(name).render(context)
+    except FolioError as exc:
+        if where and "rendering" not in exc.diagnostic.message:
+            d = exc.diagnostic
+            raise FolioError(d.message + where, d.path, d.line, d.col, d.hint) from None
+        raise
+    except jinja2.TemplateSyntaxError as exc:
+        path = env.folio_label(exc.filename) if exc.filename else (exc.name or name)
+        raise FolioError(f"template syntax error: {exc.message}{where}", path, exc.lineno,
+                         source_line=exc.source.split("\n")[exc.lineno - 1]
+                         if exc.source and exc.lineno else None) from None
+    except jinja2.TemplateNotFound as exc:
+        path, line = _template_frame(env, exc)
+        raise FolioError(f"template {exc.name!r} not found{where}", path or name, line,
+                         hint="add it to the theme or to the site's templates/") from None
+    except RecursionError:
+        cycle = find_cycle(env, name)
+        message = f"cycle: {' -> '.join(cycle)}" if cycle else "template recursion too deep"
+        raise FolioError(message + where, cycle[0] if cycle else name,
+                         hint="an {% include %} or {% extends %} leads back to itself") from None
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError,
+            IndexError, ZeroDivisionError) as exc:
+        path, line = _template_frame(env, exc)
+        message = getattr(exc, "message", None) or str(exc)
+        kind = "undefined variable" if isinstance(exc, jinja2.UndefinedError) else "template error"
+        raise FolioError(f"{kind}: {message}{where}", path or name, line) from None
+
+
+def _template_frame(env: jinja2.Environment, exc: BaseException) -> tuple[str | None, int | None]:
+    """The innermost traceback frame that is a template line (Jinja rewrites them)."""
+    found: tuple[str | None, int | None] = (None, None)
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml", ".txt", ".j2", ".jinja", ".json")) \
+                and os.path.isfile(frame.filename):
+            found = (env.folio_label(Path(frame.filename)), frame.lineno)
+    return found
+
+
+def _references(env: jinja2.Environment, name: str) -> list[str]:
+    """Template names that `name` extends, includes or imports with a constant name."""
+    try:
+        source, _, _ = env.loader.get_source(env, name)
+        tree = env.parse(source)
+    except (jinja2.TemplateError, FolioError):
+        return []
+    found = []
+    for node in tree.find_all((nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)):
+        target = node.template
+        if isinstance(target, nodes.Const) and isinstance(target.value, str):
+            found.append(target.value)
+        elif isinstance(target, (nodes.List, nodes.Tuple)):
+            found.extend(i.value for i in target.items if isinstance(i, nodes.Const))
+    return found
+
+
+def find_cycle(env: jinja2.Environment, start: str) -> list[str]:
+    """The first include/extends cycle reachable from `start`, as a path of names."""
+    stack: list[str] = []
+    done: set[str] = set()
+
+    def visit(name: str) -> list[str]:
+        if name in stack:
+            return [*stack[stack.index(name):], name]
+        if name in done:
+            return []
+        stack.append(name)
+        for ref in _references(env, name):
+            cycle = visit(ref)
+            if cycle:
+                return cycle
+        stack.pop()
+        done.add(name)
+        return []
+
+    return visit(start)
+
+
+def markup(html_text: str) -> Markup:
+    """HTML produced by folio's own Markdown renderer (already safe for the site)."""
+    return Markup(html_text)
