@@ -9,7 +9,7 @@ Animated GIF and WebP are published unchanged, without variants (resizing would
 drop the animation).
 
 Encoding is the slow part, so results go to folio's build cache
-(``<cache_dir>/images/``, :mod:`folio.cache`) keyed by sha256(source bytes) +
+(`cache_dir`, normally ``<site>/.folio-cache/images/``; :mod:`folio.cache`) keyed by sha256(source bytes) +
 every parameter + :data:`PIPELINE_VERSION` + Pillow's version; a warm rebuild
 reads the cache and encodes nothing (:attr:`ImagePipeline.encodes` counts
 encoder calls so tests can prove it). A damaged entry fails its digest, is
@@ -111,17 +111,17 @@ class NamedImage:
 
 # -- on-disk cache -------------------------------------------------------------------
 
-def open_cache(cache_dir: Path | None, namespace: str, version: str) -> Cache:
-    """A namespace of folio's build cache rooted at `cache_dir` (`<site>/.folio-cache`).
+def open_cache(folder: Path | None, namespace: str, version: str) -> Cache:
+    """folio's build cache (:mod:`folio.cache`) in `folder`, e.g. `<site>/.folio-cache/images`.
 
     The version is this stage's own (pipeline version + Pillow), not folio's code
     fingerprint: editing an unrelated module must not re-encode every image.
     """
-    if cache_dir is None:
+    if folder is None:
         return NullCache()
-    cache = Cache(Path(cache_dir).parent, namespace, salt="", version=version)
-    cache.base = Path(cache_dir)  # the caller names the cache folder itself
-    cache.dir = cache.base / namespace
+    folder = Path(folder)
+    cache = Cache(folder.parent, namespace, salt="", version=version)
+    cache.base, cache.dir = folder.parent, folder  # the caller names the folder itself
     return cache
 
 
@@ -284,22 +284,20 @@ def _encode(data: bytes, widths: tuple[int, ...], fallback_width: int,
     has_alpha = im.mode in ("RGBA", "LA")
     fallback_fmt = fmt if fmt in ("JPEG", "PNG", "WEBP") else (
         "PNG" if has_alpha or fmt == "GIF" else "JPEG")
+    variant_widths = sorted({min(w, width) for w in widths})
+    fw = min(fallback_width, width)
+    sized = _resized(im, width, height, [*variant_widths, fw])
     blobs: dict[str, bytes] = {}
     variants = []
-    count = 0
-    for w in sorted({min(w, width) for w in widths}):
-        blob, size = _save(im, width, height, w, "WEBP", quality, icc)
-        count += 1
+    for w in variant_widths:
         name = f"{w}w.webp"
-        blobs[name] = blob
-        variants.append({"name": name, "width": size[0], "height": size[1],
+        blobs[name] = _save(sized[w], "WEBP", quality, icc)
+        variants.append({"name": name, "width": w, "height": sized[w].height,
                          "mime": _MIME["WEBP"]})
-    fw = min(fallback_width, width)
-    blob, size = _save(im, width, height, fw, fallback_fmt, quality, icc)
-    count += 1
-    fallback = {"name": "fallback" + _EXT[fallback_fmt], "width": size[0], "height": size[1],
-                "mime": _MIME[fallback_fmt]}
-    blobs[fallback["name"]] = blob
+    fallback = {"name": "fallback" + _EXT[fallback_fmt], "width": fw,
+                "height": sized[fw].height, "mime": _MIME[fallback_fmt]}
+    blobs[fallback["name"]] = _save(sized[fw], fallback_fmt, quality, icc)
+    count = len(blobs)
     meta = {"width": width, "height": height, "variants": variants, "fallback": fallback}
     return meta, blobs, count
 
@@ -319,17 +317,24 @@ def _normalise_mode(im):
     return im.convert("RGB")  # CMYK, I;16, P without transparency...
 
 
-def _save(im, width: int, height: int, target_w: int, fmt: str, quality: int,
-          icc: bytes | None) -> tuple[bytes, tuple[int, int]]:
-    import io
-
+def _resized(im, width: int, height: int, targets: list[int]) -> dict:
+    """Each target width once, widest first, each from the previous (cheaper than from full)."""
     from PIL import Image
 
-    target_h = max(1, round(height * target_w / width))
-    out = im if im.size == (target_w, target_h) else im.resize(
-        (target_w, target_h), Image.Resampling.LANCZOS, reducing_gap=3.0)
-    if fmt == "JPEG" and out.mode not in ("RGB", "L"):
-        out = out.convert("RGB")
+    out: dict = {}
+    current = im
+    for w in sorted(set(targets), reverse=True):
+        size = (w, max(1, round(height * w / width)))
+        if current.size != size:
+            current = current.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+        out[w] = current
+    return out
+
+
+def _save(im, fmt: str, quality: int, icc: bytes | None) -> bytes:
+    import io
+
+    out = im.convert("RGB") if fmt == "JPEG" and im.mode not in ("RGB", "L") else im
     out.info = {}
     options: dict = {}
     if icc:
@@ -342,7 +347,7 @@ def _save(im, width: int, height: int, target_w: int, fmt: str, quality: int,
         options.update(optimize=True)
     buf = io.BytesIO()
     out.save(buf, fmt, **options)
-    return buf.getvalue(), out.size
+    return buf.getvalue()
 
 
 def _variant_path(src: str, name: str) -> str:

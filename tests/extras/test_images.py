@@ -94,7 +94,7 @@ def test_output_is_deterministic(site):
 
 
 def test_warm_rebuild_encodes_nothing_and_gives_the_same_files(site, tmp_path):
-    cache = tmp_path / ".folio-cache"
+    cache = tmp_path / ".folio-cache" / "images"
     srcs = ["assets/boxly/cover.jpg", "assets/small.png"]
     cold = ImagePipeline(site, cache)
     first = cold.process(srcs)
@@ -108,7 +108,7 @@ def test_warm_rebuild_encodes_nothing_and_gives_the_same_files(site, tmp_path):
 
 
 def test_changed_image_is_encoded_again(site, tmp_path):
-    cache = tmp_path / "cache"
+    cache = tmp_path / ".folio-cache" / "images"
     ImagePipeline(site, cache).process(["assets/small.png"])
     (site / "assets" / "small.png").write_bytes(photo_bytes(320, 200, fmt="PNG"))
     pipeline = ImagePipeline(site, cache)
@@ -118,9 +118,9 @@ def test_changed_image_is_encoded_again(site, tmp_path):
 
 
 def test_corrupt_cache_entry_is_discarded_and_regenerated(site, tmp_path):
-    cache = tmp_path / "cache"
+    cache = tmp_path / ".folio-cache" / "images"
     first = ImagePipeline(site, cache).process(["assets/boxly/cover.jpg"])
-    entries = [p for p in (cache / "images").rglob("*") if p.is_file()]
+    entries = [p for p in cache.rglob("*") if p.is_file()]
     assert len(entries) == 1
     data = bytearray(entries[0].read_bytes())
     data[-100] ^= 0xFF  # flip a byte inside the last blob

@@ -70,7 +70,7 @@ def test_photo_is_round_cropped(tmp_path):
 
 
 def test_cards_are_deterministic_and_cached(tmp_path):
-    cache = tmp_path / ".folio-cache"
+    cache = tmp_path / ".folio-cache" / "og"
     site = make_site()
     specs = [CardSpec("/", "Home"), CardSpec("/work/a/", "A", "Case study")]
     before = social.counters["renders"]
