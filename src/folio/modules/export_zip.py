@@ -15,6 +15,7 @@ import json
 
 from ..model import Module, Site
 from . import view
+from .adapt import outbound_links
 from .licenses import license_url
 from .offline import OfflineModule, ReadFile
 from .ziputil import deterministic_zip
@@ -30,7 +31,7 @@ def source_files(module: Module, read_file: ReadFile) -> dict[str, bytes]:
     return files
 
 
-def describe(site: Site, module: Module, files: dict[str, bytes]) -> dict:
+def describe(site: Site, module: Module, files: dict[str, bytes], links: dict[str, str]) -> dict:
     origin = None
     if module.origin is not None:
         o = module.origin
@@ -49,6 +50,7 @@ def describe(site: Site, module: Module, files: dict[str, bytes]) -> dict:
         "source": view.source_url(site, module),
         "module_yaml": module.source.path,
         "origin": origin,
+        "links": links,
         "files": {path: hashlib.sha256(data).hexdigest() for path, data in sorted(files.items())},
     }
 
@@ -56,6 +58,6 @@ def describe(site: Site, module: Module, files: dict[str, bytes]) -> dict:
 def build_folio_zip(site: Site, module: Module, offline: OfflineModule, read_file: ReadFile) -> bytes:
     files = dict(offline.files)
     files.update(source_files(module, read_file))
-    meta = describe(site, module, files)
+    meta = describe(site, module, files, outbound_links(site, module, read_file))
     files[MANIFEST] = (json.dumps(meta, indent=2, sort_keys=True, ensure_ascii=False) + "\n").encode()
     return deterministic_zip(files, first=(MANIFEST,))
