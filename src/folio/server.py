@@ -15,9 +15,11 @@ import errno
 import json
 import mimetypes
 import re
+import select
 import socket
 import sys
 import threading
+import time
 import uuid
 from collections import deque
 from collections.abc import Iterable, Mapping
@@ -38,6 +40,7 @@ STATUS_PATH = "/__folio__/status"
 DEFAULT_ALLOWED_HOSTS = frozenset({"localhost", "127.0.0.1", "[::1]"})
 MAX_STREAMS = 64          # concurrent live-reload streams
 HEARTBEAT = 10.0          # seconds between keep-alive comments on a stream
+CLIENT_CHECK = 0.5        # how often a quiet stream checks that its page is still there
 HISTORY = 64              # builds whose changed paths are remembered
 # Changed files of these kinds make every open page reload (they may be used by it).
 RELOAD_SUFFIXES = frozenset(".js .mjs .png .jpg .jpeg .gif .webp .avif .svg .ico "
@@ -428,10 +431,15 @@ class Handler(BaseHTTPRequestHandler):
             self.wfile.flush()
             if instance != live.instance:
                 seen = -1  # a page from another server run: reload it
+            quiet_since = time.monotonic()
             while not live.stopping:
-                if seen >= 0 and not live.wait_newer(seen, HEARTBEAT):
-                    self.wfile.write(b": ping\n\n")
-                    self.wfile.flush()
+                if seen >= 0 and not live.wait_newer(seen, CLIENT_CHECK):
+                    if _peer_closed(self.connection):
+                        break
+                    if time.monotonic() - quiet_since >= HEARTBEAT:
+                        self.wfile.write(b": ping\n\n")
+                        self.wfile.flush()
+                        quiet_since = time.monotonic()
                     continue
                 if live.stopping:
                     break
@@ -444,6 +452,18 @@ class Handler(BaseHTTPRequestHandler):
             pass  # the page went away
         finally:
             self.server.streams.release()
+
+
+def _peer_closed(sock: socket.socket) -> bool:
+    """True when the client hung up (readable with nothing to read, or an error)."""
+    try:
+        poller = select.poll()  # not select(): fds above 1024 are fine
+        poller.register(sock, select.POLLIN | select.POLLHUP | select.POLLERR)
+        if not poller.poll(0):
+            return False
+        return sock.recv(1, socket.MSG_PEEK) == b""
+    except (OSError, ValueError):
+        return True
 
 
 class DevHTTPServer(ThreadingHTTPServer):
