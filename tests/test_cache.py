@@ -243,3 +243,12 @@ def test_fingerprint_is_stable_across_processes():
                          env=env, check=True).stdout.strip()
     assert out == code_fingerprint()
     assert len(out) == 32
+
+
+def test_in_dir_names_the_cache_folder(tmp_path):
+    cache = Cache.in_dir(tmp_path / "elsewhere", "images", "s", version="1")
+    key = cache.key("k")
+    cache.put_bytes(key, b"v")
+    assert (tmp_path / "elsewhere" / "images" / key[:2] / key).is_file()
+    assert (tmp_path / "elsewhere" / "CACHEDIR.TAG").is_file()
+    assert not (tmp_path / CACHE_DIR).exists()

@@ -169,6 +169,14 @@ class Cache:
         self._used: set[str] = set()
         self._ready = False
 
+    @classmethod
+    def in_dir(cls, cache_dir: Path, namespace: str, salt: str, **kwargs: Any) -> Cache:
+        """A namespace under an explicitly named cache folder (instead of ``root/.folio-cache``)."""
+        cache = cls(Path(cache_dir).parent, namespace, salt, **kwargs)
+        cache.base = Path(cache_dir)
+        cache.dir = cache.base / namespace
+        return cache
+
     # -- keys ------------------------------------------------------------
     def key(self, *parts: bytes | str) -> str:
         """The entry name for this content: a hash of namespace, version, salt and parts."""
