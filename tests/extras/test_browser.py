@@ -1,0 +1,142 @@
+"""The example site in headless Chromium: search finds a case study, the gallery
+lightbox works with the keyboard. Skipped when Chromium or Playwright is absent."""
+
+from __future__ import annotations
+
+import functools
+import os
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import pytest
+from conftest import CHROMIUM
+
+pytest.importorskip("playwright")
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs headless Chromium"),
+]
+
+REPO = Path(__file__).resolve().parents[2]
+EXAMPLE = REPO / "example-site"
+CASE_WITH_GALLERY = "/work/food-bank-stock-dashboard/"
+
+
+class _BaseHandler(SimpleHTTPRequestHandler):
+    """Serves the output folder under the site's base path, as GitHub Pages would."""
+
+    base = "/"
+
+    def translate_path(self, path: str) -> str:
+        if not path.startswith(self.base):
+            return str(Path(self.directory) / "__outside_the_base_path__")
+        return super().translate_path("/" + path[len(self.base):])
+
+    def log_message(self, *args) -> None:  # keep test output clean
+        pass
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    from folio.build import BuildOptions, Builder
+
+    if not (EXAMPLE / "folio.yaml").is_file():
+        pytest.skip("no example site")
+    out = tmp_path_factory.mktemp("example-out")
+    result = Builder(EXAMPLE, BuildOptions(search=True)).build()
+    for rel, data in result.files.items():
+        target = out / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+    base = result.site.config.base_path
+    handler = type("Handler", (_BaseHandler,), {"base": base})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(out)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}{base.rstrip('/')}", result
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_typing_in_search_finds_a_case_study(page, served):
+    root, result = served
+    case = next(c for c in result.site.case_studies if c.url == CASE_WITH_GALLERY)
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(root + "/")
+    toggle = page.get_by_role("button", name="Search")
+    toggle.wait_for(state="visible")  # shown only once the index has loaded
+    toggle.click()
+    field = page.get_by_label("Search work, skills, modules and lessons")
+    assert field.evaluate("el => el === document.activeElement")
+    field.fill("food bank")
+    link = page.locator(".search-results a", has_text=case.title).first
+    link.wait_for()
+    assert link.get_attribute("href").rstrip("/").endswith(CASE_WITH_GALLERY.rstrip("/"))
+    assert "result" in page.locator(".search-status").inner_text()
+    field.press("ArrowDown")
+    assert page.evaluate("document.activeElement.closest('.search-results') !== null")
+    page.keyboard.press("Escape")
+    assert page.locator(".search-panel").is_hidden()
+    assert toggle.evaluate("el => el === document.activeElement")
+    field_after = page.locator("#site-search-input")
+    toggle.click()
+    field_after.fill("zzzzqqqq")
+    page.locator(".search-status", has_text="No results").wait_for()
+    assert errors == []
+
+
+def test_gallery_lightbox_works_with_the_keyboard(page, served):
+    root, result = served
+    case = next(c for c in result.site.case_studies if c.url == CASE_WITH_GALLERY)
+    assert len(case.gallery) >= 2
+    page.goto(root + CASE_WITH_GALLERY)
+    links = page.locator("[data-gallery-item]")
+    assert links.count() == len(case.gallery)
+    first = links.nth(0)
+    first.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Image viewer")
+    dialog.wait_for(state="visible")
+    assert dialog.locator(".lightbox-count").inner_text() == f"1 of {len(case.gallery)}"
+    assert dialog.locator("img").get_attribute("alt") == case.gallery[0].alt.strip()
+    page.keyboard.press("ArrowRight")
+    assert dialog.locator(".lightbox-count").inner_text() == f"2 of {len(case.gallery)}"
+    assert dialog.locator("img").get_attribute("alt") == case.gallery[1].alt.strip()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("ArrowLeft")  # wraps around to the last image
+    assert dialog.locator(".lightbox-count").inner_text() == \
+        f"{len(case.gallery)} of {len(case.gallery)}"
+    page.keyboard.press("Escape")
+    dialog.wait_for(state="hidden")
+    assert first.evaluate("el => el === document.activeElement")  # focus came back
+    # the image really loaded (a WebP variant or the fallback)
+    first.click()
+    img = dialog.locator("img")
+    img.wait_for()
+    page.wait_for_function("() => { const i = document.querySelector('dialog img'); "
+                           "return i && i.complete && i.naturalWidth > 0; }")
+    page.get_by_role("button", name="Close").click()
+    dialog.wait_for(state="hidden")
+
+
+def test_gallery_links_work_without_javascript(browser, served):
+    root, _result = served
+    context = browser.new_context(java_script_enabled=False)
+    try:
+        page = context.new_page()
+        page.goto(root + CASE_WITH_GALLERY)
+        href = page.locator("[data-gallery-item]").first.get_attribute("href")
+        response = page.goto(_absolute(root, href))
+        assert response.status == 200
+        assert response.headers["content-type"].startswith("image/")
+    finally:
+        context.close()
+
+
+def _absolute(root: str, href: str) -> str:
+    scheme_host = "/".join(root.split("/")[:3])
+    return scheme_host + href
