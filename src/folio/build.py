@@ -22,6 +22,7 @@ from .link import link_site
 from .load import ParseCache, content_paths, load_site
 from .markdown import MarkdownContext, MarkdownJob, Rendered, Result, render
 from .model import Site
+from .parallel import map_ordered
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "build", "markdown_jobs"]
 
@@ -123,22 +124,43 @@ class Builder:
         self.parse_cache.retain(live)
         return out
 
+    def _disk_cache(self, ctx: MarkdownContext) -> Any:
+        """The persistent Markdown cache, salted with what changes every result."""
+        from .cache import Cache, NullCache
+
+        salt = f"{ctx.base_path}|{ctx.raw_html}"
+        if not self.options.cache:
+            return NullCache()
+        if getattr(self, "_disk", None) is None or self._disk.salt != salt:
+            self._disk = Cache(self.root, "markdown", salt)
+        return self._disk
+
     def _render_markdown(self, site: Site, ctx: MarkdownContext,
                          report: Report) -> dict[str, Rendered]:
+        """Render every body, reusing results whose inputs and link targets are unchanged."""
+        from .cache import MISS
+
         jobs = markdown_jobs(site)
+        disk = self._disk_cache(ctx)
         results: dict[str, Result] = {}
         todo: list[tuple[tuple, MarkdownJob]] = []
         for job in jobs:
             key = (job, ctx.base_path, ctx.raw_html)
             hit = self.markdown_cache.get(key)
-            if hit is not None and all(ctx.urls.get(p) == u for p, u in hit.deps) and \
-                    all(ctx.images.get(p) == info for p, info in hit.image_infos):
+            if hit is None:
+                hit = disk.get(disk.key(job.path, job.text, str(job.line), str(job.trusted)))
+                hit = None if hit is MISS else hit
+            if isinstance(hit, Result) and _still_valid(hit, ctx):
                 results[job.key] = hit
+                self.markdown_cache[key] = hit
             else:
                 todo.append((key, job))
-        for (key, job), result in zip(todo, _map_render([j for _, j in todo], ctx, self.options.jobs)):
+        fresh = map_ordered(_render_in_worker, [j for _, j in todo], self.options.jobs,
+                            initializer=_init_worker, initargs=(ctx,))
+        for (key, job), result in zip(todo, fresh):
             results[job.key] = result
             self.markdown_cache[key] = result
+            disk.put(disk.key(job.path, job.text, str(job.line), str(job.trusted)), result)
         live = {(job, ctx.base_path, ctx.raw_html) for job in jobs}
         if len(self.markdown_cache) > 2 * len(live):
             self.markdown_cache = {k: v for k, v in self.markdown_cache.items() if k in live}
@@ -180,6 +202,7 @@ class Builder:
         from .render import render_site
 
         env = make_environment(chain, self.root, site)
+        env.bytecode_cache = self._template_cache().jinja
         pages = render_site(site, rendered, env, images=images)
         timer.lap("render")
         files.update(self._copy_files(site, chain, files))
@@ -191,6 +214,16 @@ class Builder:
         warnings = tuple(sorted(report.warnings, key=Diagnostic.sort_key))
         return BuildResult(self.root, site, dict(sorted(files.items())), warnings,
                            timer.timings, images=len(images))
+
+    def _template_cache(self) -> Any:
+        """Compiled templates, in memory and in .folio-cache/: Jinja checks the source
+        checksum on every load, so an edited template is always recompiled."""
+        if getattr(self, "_bytecode", None) is None:
+            from .cache import Cache, NullCache
+
+            disk = Cache(self.root, "templates", "jinja") if self.options.cache else NullCache()
+            self._bytecode = TemplateBytecodeCache(disk)
+        return self._bytecode
 
     # -- optional stages (each lives in its own module) ----------------------------
     def _process_images(self, site: Site, report: Report, files: dict[str, bytes]) -> dict[str, Any]:
@@ -240,8 +273,51 @@ class Builder:
         return out
 
 
-def _map_render(jobs: list[MarkdownJob], ctx: MarkdownContext, n: int | None) -> list[Result]:
-    return [render(job, ctx) for job in jobs]
+class TemplateBytecodeCache:
+    """A jinja2 BytecodeCache over a dict and the persistent cache."""
+
+    def __init__(self, disk: Any) -> None:
+        import jinja2
+
+        class _Cache(jinja2.BytecodeCache):
+            def load_bytecode(inner, bucket) -> None:  # noqa: N805
+                data = self.memory.get(bucket.key)
+                if data is None:
+                    data = disk.get_bytes(disk.key(bucket.key))
+                    if data is not None:
+                        self.memory[bucket.key] = data
+                if data is not None:
+                    bucket.bytecode_from_string(data)
+
+            def dump_bytecode(inner, bucket) -> None:  # noqa: N805
+                data = bucket.bytecode_to_string()
+                self.memory[bucket.key] = data
+                disk.put_bytes(disk.key(bucket.key), data)
+
+        self.memory: dict[str, bytes] = {}
+        self.jinja = _Cache()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.jinja, name)
+
+
+def _still_valid(result: Result, ctx: MarkdownContext) -> bool:
+    """A cached body is reusable while every link target and image resolves the same."""
+    return (all(ctx.urls.get(p) == u for p, u in result.deps)
+            and all(ctx.images.get(p) == info for p, info in result.image_infos))
+
+
+_WORKER_CTX: MarkdownContext | None = None
+
+
+def _init_worker(ctx: MarkdownContext) -> None:
+    global _WORKER_CTX
+    _WORKER_CTX = ctx
+
+
+def _render_in_worker(job: MarkdownJob) -> Result:
+    assert _WORKER_CTX is not None
+    return render(job, _WORKER_CTX)
 
 
 def _fail_with_sources(report: Report, sources: Mapping[str, bytes]) -> None:
