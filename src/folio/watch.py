@@ -124,8 +124,12 @@ class _Handler(FileSystemEventHandler):
         try:
             self.watcher.handle(event)
         except Exception as exc:  # noqa: BLE001 - watching must go on
-            self.watcher.log(f"watch: could not handle {event.event_type} event "
-                             f"({type(exc).__name__}: {exc}); watching continues")
+            self.watcher.log(f"warning: could not handle a file event ({type(exc).__name__}: "
+                             f"{exc}); watching continues, rebuilding everything to be safe")
+            try:
+                self.watcher.queue.add(self.watcher.roots)
+            except Exception:  # noqa: BLE001
+                pass
 
 
 class SiteWatcher:
