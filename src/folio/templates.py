@@ -375,11 +375,13 @@ def render_template(env: jinja2.Environment, name: str, context: dict[str, Any],
     where = f" (rendering {page})" if page else ""
     try:
         return env.get_template(name).render(context)
-    except FolioError as exc:
-        if where and "rendering" not in exc.diagnostic.message:
-            d = exc.diagnostic
-            raise FolioError(d.message + where, d.path, d.line, d.col, d.hint) from None
-        raise
+    except FolioError as exc:  # e.g. asset_url() of a missing file: point at the call
+        d = exc.diagnostic
+        if "(rendering " in d.message:
+            raise
+        path, line = _template_frame(env, exc)
+        raise FolioError(d.message + where, path or d.path, line or d.line, None,
+                         d.hint) from None
     except jinja2.TemplateSyntaxError as exc:
         path = env.folio_label(exc.filename) if exc.filename else (exc.name or name)
         raise FolioError(f"template syntax error: {exc.message}{where}", path, exc.lineno,
