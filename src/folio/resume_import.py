@@ -239,7 +239,7 @@ def seed_from_resume(path: Path) -> Seed:
         _add_case_study(files, _work(item, where, r, notes, tracks))
     for item, where in r.objects(doc, "projects", "projects"):
         _add_case_study(files, _project(item, where, r, notes, tracks, skill_ids))
-    files["profile.md"] = _profile(basics, doc, r, name)
+    files["profile.md"] = _profile(basics, doc, r, name, notes)
     files["skills.yaml"] = ("# Seeded from the résumé. level is one of: learning, working, "
                             "advanced, expert.\n" + (dump_yaml(skills) if skills else "[]\n"))
     files["pages/contact.md"] = _contact(basics, r, notes)
@@ -387,8 +387,7 @@ def _add_case_study(files: dict[str, str], study: dict) -> None:
     files[f"case-studies/{slug}.md"] = markdown_file(study["meta"], study["body"])
 
 
-def _profile(basics: dict, doc: dict, r: _Reader, name: str) -> str:
-    notes: list[str] = []
+def _profile(basics: dict, doc: dict, r: _Reader, name: str, notes: list[str]) -> str:
     meta: dict[str, Any] = {"name": name}
     label = _one_line(r.text_of(basics, "label", "basics"))
     if label:
