@@ -208,6 +208,7 @@ class Builder:
         files.update(self._copy_files(site, chain, files))
         files.update(self._module_packages(site, rendered))
         files.update(pages)
+        files.update(self._social_cards(site, chain))
         files.update(self._extras(site, files, report))
         timer.lap("extras")
         _fail_with_sources(report, sources)
@@ -234,10 +235,20 @@ class Builder:
         if not hasattr(self, "_image_pipeline"):
             cache_dir = self.root / ".folio-cache" / "images" if self.options.cache else None
             self._image_pipeline = ImagePipeline(self.root, cache_dir)
-        result = self._image_pipeline.process(site.assets)
+        result = self._image_pipeline.process(site.assets, _named_images(site))
         report.extend(result.report)
         files.update(result.files)
         return dict(result.infos)
+
+    def _social_cards(self, site: Site, chain: Any) -> dict[str, bytes]:
+        """One Open Graph image per shareable page, cached by what is drawn."""
+        try:
+            from .social import card_specs, render_cards
+        except ImportError:
+            return {}
+        cache_dir = self.root / ".folio-cache" / "og" if self.options.cache else None
+        return render_cards(site, card_specs(site), self.root, cache_dir,
+                            theme_options=getattr(chain, "options", None))
 
     def _copy_files(self, site: Site, chain: Any, done: Mapping[str, bytes]) -> dict[str, bytes]:
         """Theme static under /theme/, assets/ as they are, site static/ at the root."""
@@ -299,6 +310,23 @@ class TemplateBytecodeCache:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.jinja, name)
+
+
+def _named_images(site: Site) -> list[Any]:
+    """Images named in front matter, with the file that named them, for checks."""
+    from .images import NamedImage
+
+    named = []
+    if site.profile.photo:
+        named.append(NamedImage(site.profile.photo, site.profile.source.path, "photo"))
+    for case in site.case_studies:
+        if case.cover:
+            named.append(NamedImage(case.cover, case.source.path, "cover"))
+        named += [NamedImage(img, case.source.path, "gallery") for img in case.gallery]
+    for module in site.modules:
+        if module.cover:
+            named.append(NamedImage(module.cover, module.source.path, "cover"))
+    return named
 
 
 def _still_valid(result: Result, ctx: MarkdownContext) -> bool:
