@@ -42,7 +42,7 @@ MAX_STREAMS = 64          # concurrent live-reload streams
 HEARTBEAT = 10.0          # seconds between keep-alive comments on a stream
 CLIENT_CHECK = 0.5        # how often a quiet stream checks that its page is still there
 HISTORY = 64              # builds whose changed paths are remembered
-# Changed files of these kinds make every open page reload (they may be used by it).
+# A changed file of these kinds reloads the open pages whose HTML names it.
 RELOAD_SUFFIXES = frozenset(".js .mjs .png .jpg .jpeg .gif .webp .avif .svg .ico "
                             ".woff .woff2 .ttf .otf".split())
 MIME = {
@@ -273,6 +273,7 @@ class LiveState:
     instance: str = field(default_factory=lambda: uuid.uuid4().hex[:12])
     builds: int = 0
     failed: int = 0
+    building: bool = False
     _cond: threading.Condition = field(default_factory=threading.Condition)
     _history: deque = field(default_factory=lambda: deque(maxlen=HISTORY))
     _notified: int = 0
@@ -331,8 +332,11 @@ class LiveState:
         changed = set().union(*entries) if entries else set()
         target = route(page, snap.base_path, snap.files)
         was_missing = target.status == 404 and not any(c in snap.files for c in target.candidates)
+        html = snap.files.get(target.key, b"") if target.key else b""
+        used = (k for k in changed if k in snap.files
+                and PurePosixPath(k).suffix.lower() in RELOAD_SUFFIXES)
         if (changed & set(target.candidates) or (was_missing and "404.html" in changed)
-                or any(PurePosixPath(k).suffix.lower() in RELOAD_SUFFIXES for k in changed)):
+                or any(quote(snap.base_path + k).encode() in html for k in used)):
             msg["action"] = "reload"
         elif css := sorted(k for k in changed if k.endswith(".css")):
             msg["action"] = "css"
@@ -374,7 +378,7 @@ class Handler(BaseHTTPRequestHandler):
         if path == STATUS_PATH:
             snap = live.snapshot
             body = json.dumps({"epoch": snap.epoch, "builds": live.builds, "failed": live.failed,
-                               "errors": snap.errors, "base_path": snap.base_path}).encode()
+                               "building": live.building, "errors": snap.errors, "base_path": snap.base_path}).encode()
             return self._send(200, body, "application/json", head)
         snap = live.snapshot
         found = route(self.path, snap.base_path, snap.files)

@@ -251,3 +251,14 @@ def test_restyled_only_needs_identical_html_apart_from_css_versions():
     old = {"a.html": b'<link href="s.css?v=1">A', "b.html": b'<link href="s.css?v=1">B'}
     new = {"a.html": b'<link href="s.css?v=2">A', "b.html": b'<link href="s.css?v=2">B2'}
     assert restyled_only(["a.html", "b.html"], old, new) == {"a.html"}
+
+
+def test_changed_script_or_image_reloads_only_pages_that_use_it():
+    live = LiveState()
+    files = {"a/index.html": b'<script src="/theme/app.js"></script>', "b/index.html": b"<p>b",
+             "theme/app.js": b"1", "og/b.png": b"png"}
+    live.publish(files, "/")
+    seen = live.snapshot.epoch
+    live.publish({**files, "theme/app.js": b"2", "og/new.png": b"png"}, "/")
+    assert live.message(seen, "/a/", live.instance)["action"] == "reload"
+    assert live.message(seen, "/b/", live.instance)["action"] == "none"

@@ -44,6 +44,7 @@ class LiveBuild:
 
     def build(self, changed: Iterable[Path] = ()) -> bool:
         started = time.perf_counter()
+        self.live.building = True
         try:
             result = self.builder.build()
         except FolioError as exc:
@@ -60,6 +61,8 @@ class LiveBuild:
             self.live.fail(text)
             _warn(text + " (please report it; still serving the last good build)")
             return False
+        finally:
+            self.live.building = False
         fresh = [w for w in result.warnings if w.headline() not in self._warned]
         self._warned.update(w.headline() for w in result.warnings)
         echo_diagnostics(fresh)
