@@ -451,7 +451,8 @@ def _contact(basics: dict, r: _Reader, notes: list[str]) -> str:
     if location:
         lines.append(f"- Based in {location}")
     body = "\n".join(lines) or "Say how clients can reach you."
-    return markdown_file({"title": "Contact", "menu": 1}, body)
+    return markdown_file({"title": "Contact", "summary": "How to reach me about a project.",
+                          "menu": 1}, body)
 
 
 def _escape_label(text: str) -> str:
@@ -491,7 +492,8 @@ def _education(doc: dict, r: _Reader, notes: list[str]) -> str:
         parts.append("\n\n".join(lines))
     if not parts:
         return ""
-    return markdown_file({"title": "Education", "menu": 2}, "\n\n".join(parts))
+    return markdown_file({"title": "Education", "summary": "Degrees, courses and training.",
+                          "menu": 2}, "\n\n".join(parts))
 
 
 def _beyond_work(doc: dict, r: _Reader, notes: list[str]) -> str:
@@ -540,7 +542,8 @@ def _beyond_work(doc: dict, r: _Reader, notes: list[str]) -> str:
     if not sections:
         return ""
     body = "\n\n".join(f"## {heading}\n\n" + "\n\n".join(blocks) for heading, blocks in sections)
-    return markdown_file({"title": "Beyond work", "menu": 3}, body)
+    return markdown_file({"title": "Beyond work", "menu": 3,
+                          "summary": "Volunteering, awards, publications and interests."}, body)
 
 
 def _entry(r: _Reader, item: dict, where: str, title_key: str, fact_keys: tuple[str, ...],
