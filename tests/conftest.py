@@ -1,53 +1,17 @@
-"""Shared fixtures: small real sites in tmp dirs, and the folio CLI.
-
-`make_site(files)` writes a dict {path: str | bytes | Symlink(target)} under a
-fresh folder; a minimal valid folio.yaml and profile.md are added unless the
-dict gives its own (pass None as the value to leave a file out).
-"""
+"""Fixtures every test folder shares; helpers live in folio_testing.py."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-EXAMPLE_SITE = REPO / "example-site"
-
-MINIMAL = {
-    "folio.yaml": "title: Test Site\nbase_url: https://example.test/\n",
-    "profile.md": "---\nname: Ada Example\nheadline: Data consultant\n---\nI help small teams.\n",
-}
-
-
-@dataclass(frozen=True)
-class Symlink:
-    target: str
-
-
-def write_tree(root: Path, files: dict) -> Path:
-    merged = {**MINIMAL, **files}
-    for rel, content in merged.items():
-        if content is None:
-            continue
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, Symlink):
-            os.symlink(content.target, path)
-        elif isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content, encoding="utf-8", newline="")
-    return root
+from folio_testing import CHROMIUM, CHROMIUM_ARGS, EXAMPLE_SITE, REPO, SHARED, Symlink, run_folio, write_tree  # noqa: F401
 
 
 @pytest.fixture
 def make_site(tmp_path):
+    """make_site(files) -> a site folder under tmp_path (see folio_testing.write_tree)."""
     counter = iter(range(1000))
 
     def make(files: dict | None = None, name: str | None = None) -> Path:
@@ -58,14 +22,12 @@ def make_site(tmp_path):
     return make
 
 
-def run_folio(*args: str, cwd: Path | None = None, env: dict | None = None,
-              timeout: float = 120) -> subprocess.CompletedProcess:
-    """Run the real CLI in a subprocess, as a user would."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run([sys.executable, "-m", "folio", *args], cwd=cwd, env=full_env,
-                          capture_output=True, text=True, timeout=timeout)
-
-
 @pytest.fixture
 def folio_cli():
     return run_folio
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """Playwright drives Debian's Chromium (its own browser download does not work here)."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS}

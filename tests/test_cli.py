@@ -11,7 +11,7 @@ import lxml.html
 import pytest
 from click.testing import CliRunner
 
-from conftest import EXAMPLE_SITE, run_folio
+from folio_testing import EXAMPLE_SITE, run_folio
 from folio import __version__
 from folio.cli import cli
 

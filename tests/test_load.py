@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import Symlink
+from folio_testing import Symlink
 from folio.build import BuildOptions, Builder
 from folio.errors import BuildFailed, Report
 from folio.link import link_site

@@ -18,7 +18,7 @@ from folio.config import parse_config
 from folio.errors import FolioError, Report
 from folio.scaffold import create_site, default_files
 
-from conftest import REPO, run_folio
+from folio_testing import REPO, run_folio
 
 EXPECTED = {
     "folio.yaml", "profile.md", "skills.yaml", "testimonials.yaml", "README.md", ".gitignore",
