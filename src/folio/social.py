@@ -33,17 +33,17 @@ from .model import Site
 from .urls import output_path
 
 __all__ = ["CARD_SIZE", "CARD_VERSION", "DEFAULT_COLORS", "CardSpec", "card_specs",
-           "card_url", "counters", "render_cards", "theme_colors"]
+           "card_url", "counters", "og_card_url", "render_cards", "theme_colors"]
 
 CARD_SIZE = (1200, 630)
 CARD_VERSION = "1"
-# The default theme's palette (light scheme): page background, text, secondary
-# text, accent (indigo). Override any of them under `colors:` in theme options.
+# The default theme's light palette (themes/default/static/css/site.css: --bg,
+# --text, --muted, --accent). Override any of them under `colors:` in theme options.
 DEFAULT_COLORS = {
-    "background": "#ffffff",
-    "text": "#0f172a",
-    "muted": "#475569",
-    "accent": "#4f46e5",
+    "background": "#fbfaf7",
+    "text": "#17171c",
+    "muted": "#55555f",
+    "accent": "#3d35c4",
 }
 counters: Counter[str] = Counter()  # "renders": cards drawn (tests assert warm builds draw 0)
 
@@ -68,6 +68,12 @@ def card_url(page_url: str) -> str:
         if path.endswith("/index") or path == "index":
             path = path[: -len("index")].rstrip("/")
     return f"/og/{path or 'index'}.png"
+
+
+def og_card_url(site: Site, page_url: str) -> str:
+    """The card a page names in og:image: its own when card_specs() draws one, else home's."""
+    own = {spec.url for spec in card_specs(site)}
+    return card_url(page_url if page_url in own else "/")
 
 
 def card_specs(site: Site) -> list[CardSpec]:

@@ -66,7 +66,7 @@ def test_photo_is_round_cropped(tmp_path):
     im = Image.open(io.BytesIO(data)).convert("RGB")
     left, top, size = CARD_SIZE[0] - 72 - 168, 72, 168
     assert im.getpixel((left + size // 2, top + size // 2)) == (0, 200, 0)  # centre: photo
-    assert im.getpixel((left + 2, top + 2)) == (255, 255, 255)  # corner: outside the circle
+    assert im.getpixel((left + 2, top + 2)) == (0xfb, 0xfa, 0xf7)  # corner: the background
 
 
 def test_cards_are_deterministic_and_cached(tmp_path):
@@ -84,6 +84,22 @@ def test_cards_are_deterministic_and_cached(tmp_path):
                            tmp_path, cache)
     assert social.counters["renders"] - before == 5
     assert changed["og/work/a.png"] != first["og/work/a.png"]
+
+
+def test_every_page_names_a_card_that_is_drawn(tmp_path):
+    from folio.model import CaseStudy, Source
+    from folio.social import card_specs, og_card_url
+
+    case = CaseStudy(slug="boxly", title="Boxly", url="/work/boxly/",
+                     source=Source("case-studies/boxly.md"), client="Boxly Ltd")
+    site = Site(config=make_site().config, profile=make_site().profile, case_studies=(case,))
+    specs = card_specs(site)
+    assert CardSpec("/work/boxly/", "Boxly", "Case study · Boxly Ltd") in specs
+    drawn = render_cards(site, specs, tmp_path, None)
+    for page in ("/", "/work/boxly/", "/skills/", "/cv/"):
+        assert og_card_url(site, page).lstrip("/") in drawn
+    assert og_card_url(site, "/work/boxly/") == "/og/work/boxly.png"
+    assert og_card_url(site, "/cv/") == "/og/index.png"
 
 
 def test_missing_photo_still_draws_a_card(tmp_path: Path):
