@@ -49,6 +49,12 @@ def test_fixture_uses_every_section():
                         "projects", "meta"}
 
 
+def test_fixture_is_a_valid_json_resume():
+    from quality.tools import resume_errors
+
+    assert resume_errors(json.loads(FIXTURE.read_text(encoding="utf-8"))) == []
+
+
 def test_sample_content_is_replaced(seeded):
     files = {p.relative_to(seeded).as_posix() for p in seeded.rglob("*") if p.is_file()}
     assert "case-studies/first-project.md" not in files
@@ -173,8 +179,13 @@ def test_seeded_site_builds(seeded, tmp_path):
                  "beyond-work/index.html", "contact/index.html", "skills/figma/index.html",
                  "tracks/ux-researcher/cv/index.html"):
         assert (out / page).is_file(), page
+    from quality.tools import resume_errors
+
     resume = json.loads((out / "resume.json").read_text(encoding="utf-8"))
-    assert resume["basics"]["name"] == "Tomás Ribeiro"
+    assert resume_errors(resume) == []
+    source = json.loads(FIXTURE.read_text(encoding="utf-8"))
+    for key in ("name", "label", "email"):
+        assert resume["basics"][key] == source["basics"][key]
     assert {w["name"] for w in resume.get("work", [])} >= {"Lumen Software"}
 
 
