@@ -140,3 +140,32 @@ def test_gallery_links_work_without_javascript(browser, served):
 def _absolute(root: str, href: str) -> str:
     scheme_host = "/".join(root.split("/")[:3])
     return scheme_host + href
+
+
+AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+def _axe_violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    found = page.evaluate("""async () => {
+        const r = await axe.run(document, {runOnly: {type: 'tag',
+                                values: ['wcag2a', 'wcag2aa', 'best-practice']}});
+        return r.violations.map(v => v.id + ': ' + v.nodes.map(n => n.target.join(' ')).join(', '));
+    }""")
+    return found
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason="needs axe-core (npm ci in tests/js)")
+def test_open_lightbox_and_search_panel_pass_axe(page, served):
+    root, _result = served
+    page.goto(root + CASE_WITH_GALLERY)
+    page.locator("[data-gallery-item]").first.click()
+    page.get_by_role("dialog", name="Image viewer").wait_for(state="visible")
+    mine = [v for v in _axe_violations(page) if "lightbox" in v or "gallery" in v]
+    assert mine == []
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Search").click()
+    page.locator("#site-search-input").fill("spreadsheet")
+    page.locator(".search-results a").first.wait_for()
+    mine = [v for v in _axe_violations(page) if "search" in v]
+    assert mine == []
