@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
 import subprocess
 import sys
 import zipfile
@@ -18,7 +19,7 @@ from folio.config import parse_config
 from folio.errors import FolioError, Report
 from folio.scaffold import create_site, default_files
 
-from folio_testing import REPO, run_folio
+from folio_testing import EXAMPLE_SITE, REPO, run_folio
 
 EXPECTED = {
     "folio.yaml", "profile.md", "skills.yaml", "testimonials.yaml", "README.md", ".gitignore",
@@ -236,3 +237,85 @@ def test_scaffold_files_ship_in_the_wheel(tmp_path):
                              str(target), str(site)], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert set(tree(site)) == EXPECTED
+
+
+# -- the demo site: what a full site grown from `folio new` looks like -------------------
+
+@pytest.fixture(scope="module")
+def demo():
+    return Builder(EXAMPLE_SITE, BuildOptions(search=False, cache=False, explicit_site=True)).build()
+
+
+def test_demo_site_builds_without_warnings(demo):
+    assert demo.warnings == ()
+    assert "work/food-bank-stock-dashboard/index.html" in demo.files
+
+
+def test_demo_site_has_every_kind_of_content(demo):
+    site = demo.site
+    assert [t.id for t in site.config.tracks] == ["data", "translation", "teaching"]
+    assert site.config.base_path == "/portfolio/"
+    assert site.config.availability.status == "limited" and site.config.availability.until
+    sources = sorted(p.name for p in (EXAMPLE_SITE / "case-studies").glob("*.md"))
+    assert len(sources) >= 8 and any(name[:3] == "01-" for name in sources)
+    assert len(site.case_studies) == len(sources) - 1  # one draft left out
+    assert "bakery-loyalty-card" not in {c.slug for c in site.case_studies}
+    assert any(c.ongoing for c in site.case_studies) and any(c.featured for c in site.case_studies)
+    assert {c.start.iso().count("-") for c in site.case_studies if c.start} == {0, 1, 2}
+    assert len(site.skills) >= 12
+    assert {s.level for s in site.skills} == {"learning", "working", "advanced", "expert"}
+    assert len(site.services) >= 4 and all(s.price and s.booking_url for s in site.services)
+    assert len(site.testimonials) >= 4 and any(t.case_study for t in site.testimonials)
+    assert any(c.testimonial_inline for c in site.case_studies)
+    assert len(site.posts) >= 4
+    assert any(p.menu == 1 for p in site.pages)
+    for skill in site.skills:  # every skill has evidence to show
+        assert site.evidence(skill.id), skill.id
+
+
+def test_demo_site_images_have_alt_text_and_size(demo):
+    from PIL import Image
+
+    site = demo.site
+    galleries = [c.gallery for c in site.case_studies if len(c.gallery) >= 3]
+    assert galleries and all(len(g) <= 4 for g in galleries)
+    images = [c.cover for c in site.case_studies if c.cover]
+    images += [i for c in site.case_studies for i in c.gallery] + [site.profile.photo]
+    for image in images:
+        assert image.alt, image.src
+    for case in site.case_studies:
+        if case.cover:
+            assert Image.open(EXAMPLE_SITE / case.cover.src).width >= 1600
+    total = sum(p.stat().st_size for p in (EXAMPLE_SITE / "assets").rglob("*") if p.is_file())
+    assert total < 3_000_000
+
+
+def test_demo_site_photo_carries_gps_that_the_build_strips(demo):
+    from PIL import Image
+
+    rel = "assets/case-studies/cowork-bootcamp/workshop-room.jpg"
+    source = Image.open(EXAMPLE_SITE / rel).getexif()
+    assert source.get_ifd(0x8825).get(2), "the source photo must carry GPSLatitude"
+    built = [p for p in demo.files if p.startswith(rel.rsplit("/", 1)[0]) and "workshop-room" in p]
+    assert built
+    for path in built:
+        exif = Image.open(io.BytesIO(demo.files[path])).getexif()
+        assert not exif.get_ifd(0x8825), path
+
+
+@pytest.mark.slow
+def test_demo_images_can_be_regenerated(tmp_path):
+    from PIL import Image
+
+    sys.path.insert(0, str(REPO / "tests" / "fixtures"))
+    try:
+        import make_example_images
+    finally:
+        sys.path.pop(0)
+    make_example_images.main(tmp_path)
+    made = sorted(p.relative_to(tmp_path).as_posix() for p in (tmp_path / "assets").rglob("*.*"))
+    kept = sorted(p.relative_to(EXAMPLE_SITE).as_posix()
+                  for p in (EXAMPLE_SITE / "assets").rglob("*.*"))
+    assert made == kept
+    for rel in made:
+        assert Image.open(tmp_path / rel).size == Image.open(EXAMPLE_SITE / rel).size, rel
