@@ -153,12 +153,16 @@ def _resolve_target(out_dir: str | os.PathLike, site_dir: str | os.PathLike) -> 
 
 
 def _check_contents(out: Path, shown: str, clean: bool) -> None:
+    _check_parent_writable(out, shown)
     try:
         entries = sorted(os.listdir(out))
     except FileNotFoundError:
         return
     except OSError as exc:
         raise _os_error(exc, "reading") from None
+    if not os.access(out, os.W_OK | os.X_OK):
+        raise FolioError(f"permission denied: the output {out} is read-only", shown,
+                         hint="make it writable (chmod u+w) or choose another --output")
     if not entries or set(entries) <= KEEP or _read_manifest(out) is not None:
         return
     if clean:
@@ -172,6 +176,16 @@ def _check_contents(out: Path, shown: str, clean: bool) -> None:
                      f"({sample})", shown,
                      hint="choose an empty or new folder, or pass --clean if it is an older "
                           "build of this site")
+
+
+def _check_parent_writable(out: Path, shown: str) -> None:
+    """folio creates the output next to where it will live, so that folder must be writable."""
+    parent = out.parent
+    while not parent.exists() and parent != parent.parent:
+        parent = parent.parent
+    if parent.is_dir() and not os.access(parent, os.W_OK | os.X_OK):
+        raise FolioError(f"permission denied: cannot create {out} in {parent}", shown,
+                         hint="choose an output folder you can write to")
 
 
 def _not_an_output_because(out: Path) -> str | None:
@@ -361,16 +375,29 @@ def _ancestors(rel: str) -> Iterator[str]:
         yield "/".join(parts[:i])
 
 
-def _real_dirs_to(root: Path, rel: str) -> bool:
-    """True when every folder on the way from root to rel exists and is no symlink."""
+def _dirs_to(root: Path, rel: str, ops: _Ops) -> bool:
+    """Make the folders from root down to rel's parent; False if a symlink or file is in the way."""
+    if not root.is_dir():
+        return False
     for anc in _ancestors(rel):
-        if os.path.islink(root / anc) or not (root / anc).is_dir():
+        path = root / anc
+        if os.path.islink(path):
+            return False
+        if not os.path.lexists(path):
+            ops.mkdir(path)
+        elif not path.is_dir():
             return False
     return True
 
 
-def _os_error(exc: OSError, doing: str) -> FolioError:
-    where = exc.filename or exc.filename2 or "the output folder"
+def _os_error(exc: OSError, doing: str, tmp_out: tuple[Path | None, Path] | None = None
+              ) -> FolioError:
+    """An OSError as one line naming the path; a temp path is named by its final place."""
+    where = os.fspath(exc.filename or exc.filename2 or "the output folder")
+    if tmp_out and tmp_out[0] is not None:
+        tmp, out = os.fspath(tmp_out[0]), os.fspath(tmp_out[1])
+        if where == tmp or where.startswith(tmp + os.sep):
+            where = out + where[len(tmp):]
     reasons = {
         errno.ENOSPC: "no space left on the device",
         errno.EDQUOT: "disk quota exceeded",
@@ -383,8 +410,8 @@ def _os_error(exc: OSError, doing: str) -> FolioError:
         errno.EBUSY: "it is busy or a mount point",
     }
     reason = reasons.get(exc.errno or 0, exc.strerror or str(exc))
-    return FolioError(f"{doing} {printable(os.fspath(where))} failed: {reason}",
-                      printable(os.fspath(where)), hint="the previous output is unchanged")
+    return FolioError(f"{doing} {printable(where)} failed: {reason}", printable(where),
+                      hint="the previous output is unchanged")
 
 
 # --------------------------------------------------------------------------- lock
@@ -409,7 +436,7 @@ def _pid_alive(pid: int) -> bool:
 
 def _read_pid(path: Path) -> int | None:
     try:
-        text = path.read_text("ascii", "replace").strip()
+        text = path.read_bytes().strip()
     except FileNotFoundError:
         return -1
     except OSError:
@@ -424,32 +451,36 @@ class _Lock:
         self.path, self.out, self.ops = path, out, ops
 
     def __enter__(self) -> _Lock:
-        me = os.getpid()
-        for _ in range(200):
-            try:
-                fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-            except FileExistsError:
-                pid = _read_pid(self.path)
-                if pid == -1:
-                    continue
-                if pid is None:  # being written this instant, or garbage
-                    if time.time() - _mtime(self.path) < 2:
-                        time.sleep(0.01)
-                        continue
-                elif pid != me and _pid_alive(pid):
-                    raise FolioError(f"folio pid {pid} is building {self.out}",
-                                     printable(os.fspath(self.out)),
-                                     hint=f"wait for it, or remove {self.path} if that "
-                                          "process is not folio") from None
-                self._reclaim_stale(pid)
+        for _ in range(500):
+            if self._try_create():
+                self.ops._tick()
+                return self
+            pid = _read_pid(self.path)
+            if pid == -1:  # released just now
                 continue
-            try:
-                os.write(fd, f"{me}\n".encode())
-            finally:
-                os.close(fd)
-            self.ops._tick()
-            return self
+            if pid is None and time.time() - _mtime(self.path) < 10:
+                time.sleep(0.01)  # being written this instant
+                continue
+            if pid is not None and pid != os.getpid() and _pid_alive(pid):
+                raise FolioError(f"folio pid {pid} is building {self.out}",
+                                 printable(os.fspath(self.out)),
+                                 hint=f"wait for it, or remove {self.path} if that process "
+                                      "is not folio")
+            self._reclaim_stale(pid)
         raise FolioError(f"could not take the lock {self.path}", printable(os.fspath(self.out)))
+
+    def _try_create(self) -> bool:
+        try:
+            fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        except FileExistsError:
+            return False
+        except OSError as exc:
+            raise _os_error(exc, "creating the lock") from None
+        try:
+            os.write(fd, f"{os.getpid()}\n".encode())
+        finally:
+            os.close(fd)
+        return True
 
     def _reclaim_stale(self, pid: int | None) -> None:
         """Move the stale lock aside, then make sure it was still the stale one."""
@@ -522,7 +553,8 @@ def _plan_conflicts(keys: list[str], files: Mapping[str, bytes], out: Path, old:
     for key in keys:
         if key in foreign and old.kinds[key] == "file" and _same_bytes(out / key, files[key]):
             adopted.add(key)
-        elif key in foreign or key in foreign_dirs or any(a in foreign for a in _ancestors(key)):
+        elif key in foreign or key in foreign_dirs or any(
+                a in foreign and old.kinds[a] != "dir" for a in _ancestors(key)):
             problems.append(Diagnostic(f"refusing to overwrite {out / key}: folio did not write "
                                        f"it", shown, hint="move it away, or put it in static/"))
     if problems:
@@ -562,11 +594,17 @@ def write_output(files: Mapping[str, bytes], out_dir: str | os.PathLike,
 
 def _write_locked(files: Mapping[str, bytes], keys: list[str], out: Path, ops: _Ops, shown: str,
                   clean: bool, warnings: list[str]) -> WriteResult:
-    old = _inspect_old(out, clean)
-    adopted = _plan_conflicts(keys, files, out, old, shown)
+    try:
+        old = _inspect_old(out, clean)
+        adopted = _plan_conflicts(keys, files, out, old, shown)
+    except OSError as exc:
+        raise _os_error(exc, "reading") from None
     old.foreign = [rel for rel in old.foreign if rel not in adopted]
     pid = os.getpid()
     tmp: Path | None = out.parent / f".folio-tmp-{pid}-{_tag(out.name)}"
+    if os.path.lexists(tmp):
+        raise FolioError(f"{tmp} is left from an earlier build and could not be cleared", shown,
+                         hint="remove it by hand; " + "; ".join(warnings))
     new_ours = set(keys) | {MANIFEST}
     counts = [0, 0]  # written, unchanged
     try:
@@ -586,7 +624,7 @@ def _write_locked(files: Mapping[str, bytes], keys: list[str], out: Path, ops: _
     except OSError as exc:
         if tmp is not None and tmp.exists() and not _same(tmp, out):
             warnings += _dispose(tmp, out, new_ours, ops)
-        raise _os_error(exc, "writing") from None
+        raise _os_error(exc, "writing", (tmp, out)) from None
     if tmp is not None:  # it now holds the old tree
         warnings += _dispose(tmp, out, old.ours | {MANIFEST}, ops)
     removed = len(old.ours - set(keys))
@@ -597,10 +635,6 @@ def _fill(tmp: Path, files: Mapping[str, bytes], keys: list[str], out: Path, old
           adopted: set[str], ops: _Ops, counts: list[int]) -> None:
     """Build the complete new tree in `tmp`: manifest first, then files, then foreign files."""
     ops.mkdir(tmp)
-    try:
-        shutil.copymode(out, tmp)
-    except OSError:
-        pass
     manifest = _manifest_bytes(out.name, files, keys)
     made: set[str] = set()
 
@@ -635,7 +669,8 @@ def _fill(tmp: Path, files: Mapping[str, bytes], keys: list[str], out: Path, old
     for rel in old.foreign:
         parents(rel)
         if old.kinds[rel] == "dir":
-            ops.mkdir(tmp / rel)
+            if not (tmp / rel).is_dir():
+                ops.mkdir(tmp / rel)
             continue
         try:
             ops.link(out / rel, tmp / rel)
@@ -643,18 +678,41 @@ def _fill(tmp: Path, files: Mapping[str, bytes], keys: list[str], out: Path, old
             if exc.errno not in _LINK_UNSUPPORTED:
                 raise
             ops.move(out / rel, tmp / rel)  # the reclaim moves it back after a crash
-    _keep_folder_times(tmp, out, old)
+    _keep_folder_stats(tmp, out, old)
+    try:
+        shutil.copymode(out, tmp)
+    except OSError:
+        pass
 
 
-def _keep_folder_times(tmp: Path, out: Path, old: _Old) -> None:
-    """A folder that lists the same names as before keeps its mtime, like its files."""
+def _keep_folder_stats(tmp: Path, out: Path, old: _Old) -> None:
+    """Folders keep their mode; one that lists the same names as before keeps its mtime."""
     for rel in sorted((r for r, k in old.kinds.items() if k == "dir"), reverse=True):
         try:
-            if (tmp / rel).is_dir() and sorted(os.listdir(tmp / rel)) == sorted(os.listdir(out / rel)):
-                st = os.stat(out / rel)
+            if not (tmp / rel).is_dir():
+                continue
+            st = os.stat(out / rel)
+            same = sorted(os.listdir(tmp / rel)) == sorted(os.listdir(out / rel))
+            os.chmod(tmp / rel, st.st_mode & 0o7777)
+            if same:
                 os.utime(tmp / rel, ns=(st.st_atime_ns, st.st_mtime_ns))
         except OSError:
             pass
+
+
+def _open_up(folder: Path) -> None:
+    """Give ourselves rwx on every folder of a tree we are about to empty."""
+    def fix(path: str) -> None:
+        if not os.path.islink(path) and not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+            try:
+                os.chmod(path, os.stat(path).st_mode | 0o700)
+            except OSError:
+                pass
+
+    fix(os.fspath(folder))
+    for dirpath, dirnames, _ in os.walk(folder):
+        for name in dirnames:
+            fix(os.path.join(dirpath, name))
 
 
 def _dispose(folder: Path, out: Path, ours: set[str] | None, ops: _Ops) -> list[str]:
@@ -668,6 +726,7 @@ def _dispose(folder: Path, out: Path, ours: set[str] | None, ops: _Ops) -> list[
     if ours is None:
         ours = set(_read_manifest(folder) or ()) | {MANIFEST}
     kept: list[str] = []
+    _open_up(folder)
     try:
         entries = list(_scan(folder))
     except OSError as exc:
@@ -682,13 +741,13 @@ def _dispose(folder: Path, out: Path, ours: set[str] | None, ops: _Ops) -> list[
             continue  # goes last: it says which of the other files are folio's
         try:
             if kind == "dir":
-                if rel not in our_dirs and not os.path.lexists(there) and _real_dirs_to(out, rel):
+                if rel not in our_dirs and not os.path.lexists(there) and _dirs_to(out, rel, ops):
                     ops.move(here, there)
                     moved.add(rel)
                 continue
             if rel in ours or _same_inode(here, there):
                 ops.unlink(here)
-            elif not os.path.lexists(there) and _real_dirs_to(out, rel):
+            elif not os.path.lexists(there) and _dirs_to(out, rel, ops):
                 ops.move(here, there)
             else:
                 kept.append(rel)
