@@ -128,7 +128,7 @@ def test_drafts_never_in_feed(site):
 
 
 URLS = ["/", "/work/", "/work/boxly/", "/writing/three-careers/", "/work/über/", "/404.html",
-        "/writing/hello/"]
+        "/writing/hello/", "/modules/sheets/print/", "/modules/sheets/"]
 
 
 def test_sitemap_follows_protocol(site):
@@ -138,7 +138,8 @@ def test_sitemap_follows_protocol(site):
     locs = [u.findtext(SM + "loc") for u in urls]
     assert locs == sorted(locs)
     assert "https://ada.example/portfolio/work/%C3%BCber/" in locs
-    assert not any("404" in loc for loc in locs)
+    assert not any("404" in loc or "/print/" in loc for loc in locs)
+    assert "https://ada.example/portfolio/modules/sheets/" in locs
     lastmod = {u.findtext(SM + "loc"): u.findtext(SM + "lastmod") for u in urls}
     assert lastmod["https://ada.example/portfolio/work/boxly/"] == "2023-09"
     assert lastmod["https://ada.example/portfolio/writing/three-careers/"] == \

@@ -27,6 +27,7 @@ ATOM_NS = "http://www.w3.org/2005/Atom"
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+_NOT_LISTED = re.compile(r"^/404(\.html)?/?$|^/modules/[^/]+/print/$")
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
 
@@ -136,14 +137,14 @@ def sitemap(site: Site, urls: Iterable[str] | Mapping[str, PartialDate | None]) 
     """sitemaps.org urlset of the given site-relative page URLs, sorted, with lastmod when known.
 
     A mapping gives each URL's lastmod explicitly; otherwise posts and case
-    studies get theirs from their dates. 404 pages are never listed.
+    studies get theirs from their dates. The 404 page and the module print
+    views (noindex duplicates of the lessons) are never listed.
     """
     known = dict(urls) if isinstance(urls, Mapping) else {}
     lastmods = {**_lastmods(site), **{u: d for u, d in known.items() if d is not None}}
     tz = _tz(site)
     root = ET.Element("urlset", {"xmlns": SITEMAP_NS})
-    locs = {absolute_url(site, u): u for u in urls
-            if not u.rstrip("/").endswith(("/404", "/404.html"))}
+    locs = {absolute_url(site, u): u for u in urls if not _NOT_LISTED.search(u)}
     for loc, url in sorted(locs.items()):
         node = _sub(root, "url")
         _sub(node, "loc", loc)

@@ -322,11 +322,16 @@ def lesson(site: Site, module: Module, lesson_: Lesson) -> dict[str, Any]:
 
 
 def item_list(site: Site, items: Iterable[Any], name: str = "") -> dict[str, Any]:
-    """A list page (catalogue, work, writing): ListItems pointing at each item's page."""
+    """A list page (catalogue, work, writing): ListItems pointing at each item's page.
+
+    An empty list is {}: Google requires itemListElement, so nothing is emitted.
+    """
     elements = []
     for pos, item in enumerate(items, 1):
         title = getattr(item, "title", None) or getattr(item, "name", "")
         elements.append(_clean({"@type": "ListItem", "position": pos,
                                 "url": absolute_url(site, item.url), "name": title}))
+    if not elements:
+        return {}
     return _clean({"@context": CONTEXT, "@type": "ItemList", "name": name,
                    "numberOfItems": len(elements), "itemListElement": elements})
