@@ -40,12 +40,15 @@ class _BaseHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     from folio.build import BuildOptions, Builder
+    from folio.search import index, page_filters
 
     if not (EXAMPLE / "folio.yaml").is_file():
         pytest.skip("no example site")
     out = tmp_path_factory.mktemp("example-out")
-    result = Builder(EXAMPLE, BuildOptions(search=True)).build()
-    for rel, data in result.files.items():
+    result = Builder(EXAMPLE, BuildOptions(search=False)).build()
+    files = {k: v for k, v in result.files.items() if not k.startswith("pagefind/")}
+    files.update(index(files, result.site.config.base_path, page_filters(result.site)))
+    for rel, data in files.items():
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
@@ -75,7 +78,7 @@ def test_typing_in_search_finds_a_case_study(page, served):
     field.fill("food bank")
     link = page.locator(".search-results a", has_text=case.title).first
     link.wait_for()
-    assert link.get_attribute("href").rstrip("/").endswith(CASE_WITH_GALLERY.rstrip("/"))
+    assert link.get_attribute("href") == result.site.config.base_path.rstrip("/") + case.url
     assert "result" in page.locator(".search-status").inner_text()
     field.press("ArrowDown")
     assert page.evaluate("document.activeElement.closest('.search-results') !== null")
@@ -87,6 +90,37 @@ def test_typing_in_search_finds_a_case_study(page, served):
     field_after.fill("zzzzqqqq")
     page.locator(".search-status", has_text="No results").wait_for()
     assert errors == []
+
+
+def test_track_filter_narrows_results(page, served):
+    from folio.urls import with_base
+
+    root, result = served
+    site = result.site
+    track = next(t for t in site.config.tracks if site.in_track(t.id, "case-study"))
+    members = site.in_track(track.id)
+    urls = {m.url for m in members} | {track.url or f"/tracks/{track.id}/"}
+    urls |= {lesson.url for m in members if m.kind == "module" for lesson in m.lessons}
+    allowed = {with_base(site.config.base_path, u) for u in urls}
+    case = site.in_track(track.id, "case-study")[0]
+    page.goto(root + "/")
+    page.get_by_role("button", name="Search").click()
+    choose = page.get_by_label("Track")
+    choose.wait_for(state="visible")
+    assert sorted(choose.locator("option").all_inner_texts()) == sorted(
+        ["All tracks", *[t.title for t in site.config.tracks]])
+    choose.select_option(label=track.title)
+    page.locator(".search-results a").first.wait_for()
+    hrefs = page.locator(".search-results a").evaluate_all(
+        "as => as.map(a => a.getAttribute('href'))")
+    assert hrefs and set(hrefs) <= allowed
+    page.locator("#site-search-input").fill(case.title)
+    page.locator(".search-results a", has_text=case.title).first.wait_for()
+    found = page.locator(".search-results a", has_text=case.title).first
+    assert found.locator(".search-kind").text_content() == "Case study"
+    found.click()
+    page.wait_for_url(root.rsplit("/", 1)[0] + with_base(site.config.base_path, case.url))
+    assert page.locator("h1").inner_text() == case.title
 
 
 def test_gallery_lightbox_works_with_the_keyboard(page, served):

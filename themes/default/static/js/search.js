@@ -8,6 +8,7 @@
   var root = document.querySelector("[data-search]");
   if (!root || !("noModule" in HTMLScriptElement.prototype)) return;
   var bundle = root.getAttribute("data-bundle");
+  var base = root.getAttribute("data-base") || "/";
   var toggle = root.querySelector(".search-toggle");
   var panel = root.querySelector(".search-panel");
   var input = root.querySelector(".search-input");
@@ -21,7 +22,10 @@
 
   function load() {
     return import(bundle + "pagefind.js").then(function (pf) {
-      return Promise.resolve(pf.init && pf.init()).then(function () { return pf; });
+      // Result URLs are site-relative in the index; prefix them with the base path.
+      return Promise.resolve(pf.options && pf.options({ baseUrl: base }))
+        .then(function () { return pf.init && pf.init(); })
+        .then(function () { return pf; });
     });
   }
 

@@ -1,0 +1,105 @@
+"""The Pagefind bundle, read back: which pages, which words, which filters."""
+
+from __future__ import annotations
+
+import gzip
+import json
+
+import pytest
+
+from folio.errors import FolioError
+from folio.model import CaseStudy, Lesson, Module, Profile, Site, SiteConfig, Source, Track
+from folio.search import index, page_filters, pagefind_binary
+
+pytestmark = pytest.mark.skipif(pagefind_binary() is None, reason="needs pagefind[bin]")
+
+
+def page(title: str, body: str) -> bytes:
+    return (f'<!DOCTYPE html><html lang="en"><head><title>{title}</title></head><body>'
+            f'<header><nav>Work Skills Hireme</nav></header><main><h1>{title}</h1>'
+            f'<p>{body}</p></main><footer>Footerword</footer></body></html>').encode()
+
+
+FILES = {
+    "index.html": page("Home", "Welcome"),
+    "work/boxly/index.html": page("Boxly dashboard", "Churn analysis for a subscription box"),
+    "modules/sql/joins/index.html": page("Joins", "Inner and outer joins explained"),
+    "404.html": page("Not found", "Nothing here"),
+    "theme/css/site.css": b"body{}",
+}
+
+
+def fragments(bundle: dict[str, bytes]) -> dict[str, dict]:
+    """Pagefind's per-page records (gzip, a signature, then JSON), by URL."""
+    out = {}
+    for path, data in bundle.items():
+        if path.startswith("pagefind/fragment/"):
+            raw = gzip.decompress(data)
+            record = json.loads(raw[raw.index(b"{"):])
+            out[record["url"]] = record
+    return out
+
+
+def test_bundle_holds_the_script_and_every_page_but_404():
+    bundle = index(FILES, "/portfolio/")
+    assert {"pagefind/pagefind.js", "pagefind/pagefind-entry.json"} <= set(bundle)
+    assert all(path.startswith("pagefind/") for path in bundle)
+    entry = json.loads(bundle["pagefind/pagefind-entry.json"])
+    assert entry["languages"]["en"]["page_count"] == 3
+    records = fragments(bundle)
+    assert set(records) == {"/", "/work/boxly/", "/modules/sql/joins/"}
+    boxly = records["/work/boxly/"]
+    assert boxly["meta"]["title"] == "Boxly dashboard"
+    assert "Churn analysis" in boxly["content"]
+    assert "Hireme" not in boxly["content"] and "Footerword" not in boxly["content"]
+
+
+def test_filters_choose_the_pages_and_label_them():
+    filters = {"work/boxly/index.html": {"type": ["Case study"], "track": ["Data, analysis"]},
+               "modules/sql/joins/index.html": {"type": ["Lesson"]}}
+    records = fragments(index(FILES, "/", filters))
+    assert set(records) == {"/work/boxly/", "/modules/sql/joins/"}
+    assert records["/work/boxly/"]["filters"] == {"type": ["Case study"],
+                                                  "track": ["Data, analysis"]}
+    assert records["/modules/sql/joins/"]["filters"] == {"type": ["Lesson"]}
+    assert "Case study" not in records["/work/boxly/"]["content"]  # filters are not text
+
+
+def test_index_is_deterministic():
+    assert index(FILES, "/") == index(FILES, "/")
+
+
+def test_no_pages_no_bundle():
+    assert index({"feed.xml": b"<feed/>"}, "/") == {}
+
+
+def test_missing_pagefind_is_a_clear_error(monkeypatch):
+    import folio.search
+
+    monkeypatch.setattr(folio.search, "pagefind_binary", lambda: None)
+    with pytest.raises(FolioError) as caught:
+        index(FILES, "/")
+    assert "Pagefind" in caught.value.diagnostic.message
+    assert "--no-search" in caught.value.diagnostic.hint
+
+
+def test_page_filters_cover_case_studies_modules_lessons_and_tracks():
+    config = SiteConfig(title="T", base_url="https://a.github.io/p/", base_path="/p/",
+                        tracks=(Track("data", "Data consulting", url="/tracks/data/"),
+                                Track("teach", "Teaching")))
+    lesson = Lesson(slug="joins", title="Joins", url="/modules/sql/joins/",
+                    source=Source("modules/sql/joins.md"), module="sql")
+    module = Module(slug="sql", title="SQL", url="/modules/sql/",
+                    source=Source("modules/sql/module.yaml"), tracks=("teach",),
+                    lessons=(lesson,))
+    case = CaseStudy(slug="boxly", title="Boxly", url="/work/boxly/",
+                     source=Source("case-studies/boxly.md"), tracks=("data", "unknown"))
+    site = Site(config=config, profile=Profile(name="A"), case_studies=(case,),
+                modules=(module,))
+    assert page_filters(site) == {
+        "modules/sql/index.html": {"type": ["Module"], "track": ["Teaching"]},
+        "modules/sql/joins/index.html": {"type": ["Lesson"], "track": ["Teaching"]},
+        "tracks/data/index.html": {"type": ["Track"], "track": ["Data consulting"]},
+        "tracks/teach/index.html": {"type": ["Track"], "track": ["Teaching"]},
+        "work/boxly/index.html": {"type": ["Case study"], "track": ["Data consulting"]},
+    }
