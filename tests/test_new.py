@@ -12,14 +12,13 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from folio_testing import EXAMPLE_SITE, REPO, run_folio
 
-from folio.build import BuildOptions, Builder
+from folio.build import Builder, BuildOptions
 from folio.cli import cli
 from folio.config import parse_config
 from folio.errors import FolioError, Report
 from folio.scaffold import create_site, default_files
-
-from folio_testing import EXAMPLE_SITE, REPO, run_folio
 
 EXPECTED = {
     "folio.yaml", "profile.md", "skills.yaml", "testimonials.yaml", "README.md", ".gitignore",
@@ -92,7 +91,7 @@ def test_new_refuses_a_file(tmp_path):
 
 def test_new_never_overwrites_a_file_that_appears_meanwhile(tmp_path, monkeypatch):
     """O_EXCL writes: a file created between the check and the write survives."""
-    import folio.scaffold as scaffold
+    from folio import scaffold
 
     target = tmp_path / "race"
     real_check = scaffold._check_target
@@ -230,11 +229,11 @@ def test_scaffold_files_ship_in_the_wheel(tmp_path):
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target",
                     str(target), str(wheel)], check=True, timeout=300)
     site = tmp_path / "from-wheel"
-    result = subprocess.run([sys.executable, "-c",
-                             "import sys; sys.path.insert(0, sys.argv[1]); import folio; "
-                             "assert folio.__file__.startswith(sys.argv[1]), folio.__file__; "
-                             "from folio.cli import main; sys.argv[1:] = ['new', sys.argv[2]]; main()",
-                             str(target), str(site)], capture_output=True, text=True, timeout=120)
+    program = ("import sys; sys.path.insert(0, sys.argv[1]); import folio; "
+               "assert folio.__file__.startswith(sys.argv[1]), folio.__file__; "
+               "from folio.cli import main; sys.argv[1:] = ['new', sys.argv[2]]; main()")
+    result = subprocess.run([sys.executable, "-c", program, str(target), str(site)],
+                            capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert set(tree(site)) == EXPECTED
 

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 import yaml
 from click.testing import CliRunner
+from folio_testing import run_folio
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from folio.cli import cli
 from folio.errors import FolioError
 from folio.frontmatter import read_front_matter
-from folio.resume_import import LEVELS, _clean, seed_from_resume
+from folio.resume_import import LEVELS, seed_from_resume
+from folio.resume_import.reader import clean
 from folio.scaffold import create_site
-
-from folio_testing import run_folio
 
 FIXTURE = Path(__file__).parent / "fixtures" / "resume" / "complete.json"
 
@@ -342,6 +342,6 @@ def test_any_text_round_trips_through_front_matter(value):
         seed = seed_from_resume(path)
     text = next(v for k, v in seed.files.items() if k.startswith("case-studies/"))
     meta = read_front_matter(text.encode("utf-8"), "case.md").meta
-    expected = _clean(value)
+    expected = clean(value)
     assert meta.get("summary", "") == expected
     assert list(meta.get("outcomes", [])) == ([expected] if expected else [])

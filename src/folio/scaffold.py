@@ -22,8 +22,8 @@ import yaml
 from .errors import FolioError
 from .urls import slugify
 
-__all__ = ["Seed", "create_site", "default_files", "dump_yaml", "folio_yaml", "markdown_file",
-           "ascii_slug", "SCAFFOLD_FOLDER"]
+__all__ = ["SCAFFOLD_FOLDER", "Seed", "ascii_slug", "create_site", "default_files", "dump_yaml",
+           "folio_yaml", "markdown_file"]
 
 SCAFFOLD_FOLDER = "scaffold_files"  # inside the folio package
 
@@ -54,7 +54,7 @@ class Seed:
 class _IndentedDumper(yaml.SafeDumper):
     """SafeDumper that indents list items under their key, as people write YAML."""
 
-    def increase_indent(self, flow: bool = False, indentless: bool = False):  # noqa: D102
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
         return super().increase_indent(flow, False)
 
 
@@ -78,36 +78,42 @@ def ascii_slug(text: str, fallback: str) -> str:
     return slug or fallback
 
 
+# What each setting of folio.yaml does, written above it in a new site.
+SETTING_COMMENTS = {
+    "title": "The site's name, in the browser tab and the header.",
+    "base_url": ("Where the site will live. Its path (/name/ for a project page) starts every\n"
+                 "link. The GitHub Pages workflow overrides it with the real Pages address."),
+    "language": "Language of the content (BCP 47): sets <html lang>.",
+    "description": "One or two sentences for search engines, link previews and the feed.",
+    "tracks": ("Your micro-careers: the kinds of work you do. Case studies, skills, services,\n"
+               "posts and modules name them by id in `tracks: [...]`; each track gets a page,\n"
+               "a CV and a JSON Resume of its own."),
+    "availability": ("Whether you take work now: open, limited, booked or closed. With booked or\n"
+                     "closed, booking buttons are hidden and the note is shown. `until: 2026-09`\n"
+                     "says when that changes; the daily rebuild keeps it current."),
+}
+OPTIONAL_SETTINGS = """
+# Optional settings, shown with their defaults:
+# theme: default           # a built-in theme, or a folder in this site
+# output: _site            # where `folio build` writes the site
+# drafts: false            # include files marked `draft: true`
+# menu:                    # your own navigation instead of the generated one
+#   - {title: Work, url: /work/}
+"""
+
+
 def folio_yaml(seed: Seed, base_url: str) -> str:
     """folio.yaml with a comment before each setting saying what it does."""
-    availability = {"status": "open", "note": "Taking new projects."}
-    parts = [
-        "# folio.yaml: the settings of this site. Only `title` and `base_url` are required.\n",
-        "\n# The site's name, in the browser tab and the header.\n",
-        dump_yaml({"title": seed.title}),
-        "\n# Where the site will live. Its path (/name/ for a project page) starts every link.\n"
-        "# The GitHub Pages workflow overrides it with the real Pages address.\n",
-        dump_yaml({"base_url": base_url}),
-        "\n# Language of the content (BCP 47): sets <html lang>.\n",
-        dump_yaml({"language": "en"}),
-        "\n# One or two sentences for search engines, link previews and the feed.\n",
-        dump_yaml({"description": seed.description}),
-        "\n# Your micro-careers: the kinds of work you do. Case studies, skills,\n"
-        "# services, posts and modules name them by id in `tracks: [...]`;\n"
-        "# each track gets a page, a CV and a JSON Resume of its own.\n",
-        dump_yaml({"tracks": list(seed.tracks)}),
-        "\n# Whether you take work now: open, limited, booked or closed. With booked or\n"
-        "# closed, booking buttons are hidden and the note is shown. `until: 2026-09`\n"
-        "# says when that changes; the daily rebuild keeps it current.\n",
-        dump_yaml({"availability": availability}),
-        "\n# Optional settings, shown with their defaults:\n"
-        "# theme: default           # a built-in theme, or a folder in this site\n"
-        "# output: _site            # where `folio build` writes the site\n"
-        "# drafts: false            # include files marked `draft: true`\n"
-        "# menu:                    # your own navigation instead of the generated one\n"
-        "#   - {title: Work, url: /work/}\n",
-    ]
-    return "".join(parts)
+    settings = {
+        "title": seed.title, "base_url": base_url, "language": "en",
+        "description": seed.description, "tracks": list(seed.tracks),
+        "availability": {"status": "open", "note": "Taking new projects."},
+    }
+    parts = ["# folio.yaml: the settings of this site. Only `title` and `base_url` are required.\n"]
+    for key, value in settings.items():
+        comment = "".join(f"# {line}\n" for line in SETTING_COMMENTS[key].splitlines())
+        parts.append("\n" + comment + dump_yaml({key: value}))
+    return "".join(parts) + OPTIONAL_SETTINGS
 
 
 def default_files(today: _dt.date | None = None) -> dict[str, str]:
