@@ -249,7 +249,7 @@ def test_cli_refuses_bad_output(tmp_path: Path, monkeypatch, output: str, words:
     out = output.replace("{site}", str(site)).replace("{tmp}", str(tmp_path))
     result = run_cli("build", str(site), "-o", out, env={"HOME": str(tmp_path / "home")})
     assert result.exit_code == 1
-    assert re.search(r"^\S.*: error: .*" + re.escape(words), result.stderr, re.M), result.stderr
+    assert re.search(r"^\S.*: error: .*" + re.escape(words), result.stderr, re.MULTILINE), result.stderr
     assert "Traceback" not in result.stderr + result.output
     assert snapshot(tmp_path) == before
 

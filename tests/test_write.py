@@ -632,7 +632,7 @@ def as_user(tmp_path: Path):
                 os.setuid(NOBODY)
                 scenario(base)
                 code = 0
-            except BaseException:
+            except BaseException:  # noqa: BLE001 - the child reports everything to the parent
                 os.write(write_end, traceback.format_exc().encode())
             finally:
                 os._exit(code)

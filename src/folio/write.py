@@ -17,7 +17,21 @@ keep their mtime), then hard links to every file folio did not write (``.git``,
 old tree or the new one. Deleting only ever removes files named in a manifest,
 or the second name of a file that the live output still holds (same inode);
 anything else is moved back or left in place. Leftover temp folders of dead
-processes are reclaimed by the next write.
+processes are reclaimed by the next write; a ``.folio-lock-<name>`` file made
+with O_EXCL and holding the pid keeps two builds of one output apart.
+
+Decisions where the spec is silent:
+- Inside the site only a top-level folder (``_site``) may be the output.
+- A folder without a manifest is accepted when it holds nothing, or only
+  ``.git``, ``CNAME``, ``.nojekyll``, ``.gitignore`` (a gh-pages checkout).
+- ``clean=True`` also accepts one that looks like a previous output (see
+  :func:`check_output_dir`) and then treats its files as folio's, except
+  top-level dot-entries and ``CNAME``, which are kept. With a manifest it
+  removes unlisted files the same way.
+- A file folio did not write that is byte-identical to a new one is adopted;
+  a different one in the way is an error, never overwritten.
+- An output path that is a symlink to a folder is followed; the link stays.
+- Files are not fsync'ed: the guarantee covers a killed process, not power loss.
 """
 
 from __future__ import annotations
@@ -36,6 +50,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Self
 
 from .errors import BuildFailed, Diagnostic, FolioError, printable
 
@@ -450,7 +465,7 @@ class _Lock:
     def __init__(self, path: Path, out: Path, ops: _Ops) -> None:
         self.path, self.out, self.ops = path, out, ops
 
-    def __enter__(self) -> _Lock:
+    def __enter__(self) -> Self:
         for _ in range(500):
             if self._try_create():
                 self.ops._tick()
