@@ -253,6 +253,15 @@ def test_clean_refuses_a_folder_that_is_not_an_old_output(site: Path) -> None:
     assert snapshot(out) == before
 
 
+def test_clean_with_a_manifest_removes_unlisted_files_but_keeps_dot_entries(built: Path) -> None:
+    put(built, {"notes.txt": b"stray", ".well-known/security.txt": b"contact"})
+    result = write_output(NEW, built, built.parent, clean=True)
+    assert not (built / "notes.txt").exists() and not (built / "work/notes.txt").exists()
+    assert (built / ".well-known/security.txt").exists() and (built / "CNAME").exists()
+    assert (built / ".git/HEAD").exists() and (built / "latest").is_symlink() is False
+    assert result.removed == 4  # gone/index.html, notes.txt, work/notes.txt, latest
+
+
 def test_only_keep_list_entries_need_no_manifest(site: Path) -> None:
     out = site / "_site"
     put(out, {".git/HEAD": b"ref", "CNAME": b"a.example"})
@@ -306,6 +315,16 @@ def test_live_lock_gives_an_error_and_stale_lock_is_reclaimed(built: Path) -> No
     write_output(NEW, built, built.parent)  # that pid is dead now: the lock is stale
     assert snapshot(built) == expected(NEW, built)
     assert not lock.exists()
+
+
+@pytest.mark.parametrize("content, age", [(b"%d\n", 0), (b"garbage", 60), (b"", 60)])
+def test_lock_with_own_pid_or_old_garbage_is_stale(built: Path, content: bytes, age: int) -> None:
+    """A container restart can give the next folio the pid a killed one had."""
+    lock = built.parent / ".folio-lock-_site"
+    lock.write_bytes(content.replace(b"%d", str(os.getpid()).encode()))
+    os.utime(lock, (time.time() - age, time.time() - age))
+    write_output(NEW, built, built.parent)
+    assert not lock.exists() and (built / "fresh/index.html").exists()
 
 
 WORKER = """
