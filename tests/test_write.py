@@ -520,6 +520,30 @@ def test_fault_hook_works_in_a_real_subprocess(built: Path, tmp_path: Path) -> N
     assert snapshot(built) == expected(NEW, built) and leftovers(built.parent) == []
 
 
+@pytest.mark.parametrize("delay", [0.05, 0.15, 0.3])
+def test_popen_killed_after_a_delay(built: Path, tmp_path: Path, delay: float) -> None:
+    big = {**NEW, **{f"p/{i}.html": b"z" * 100 for i in range(300)}}
+    old_golden, new_golden = snapshot(built), expected(big, built)
+    proc = spawn(tmp_path, built, built.parent, big)
+    time.sleep(delay)
+    proc.kill()
+    proc.communicate(timeout=60)
+    assert snapshot(built) in (old_golden, new_golden)
+    write_output(big, built, built.parent)
+    assert snapshot(built) == new_golden and leftovers(built.parent) == []
+
+
+def test_same_files_under_other_hash_seeds_and_time_zones(site: Path, tmp_path: Path) -> None:
+    trees = []
+    for i, (seed, tz) in enumerate([("1", "UTC"), ("4242", "Pacific/Kiritimati")]):
+        out = tmp_path / f"o{i}" / "_site"
+        proc = spawn(tmp_path, out, site, NEW, PYTHONHASHSEED=seed, TZ=tz, LC_ALL="C")
+        proc.communicate(timeout=60)
+        assert proc.returncode == 0
+        trees.append(snapshot(out))
+    assert trees[0] == trees[1]
+
+
 # --------------------------------------------------------------------------- injected OS errors
 
 def _fail_at(monkeypatch, name: str, err: int, n: int, only_tmp: bool = True) -> list[int]:
