@@ -77,19 +77,46 @@ def og_card_url(site: Site, page_url: str) -> str:
 
 
 def card_specs(site: Site) -> list[CardSpec]:
-    """The pages worth a card of their own; other pages can share the home card."""
-    specs = [CardSpec("/", site.config.title, site.profile.headline or site.config.description)]
-    specs += [CardSpec(t.url or f"/tracks/{t.id}/", t.title, t.summary)
-              for t in site.config.tracks]
+    """A card for every HTML page of SPEC §3, so no og:image points at a missing file.
+
+    Index pages are listed only when their section has content (as render.py
+    renders them); the cost is paid once, the cache keeps them.
+    """
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}{'' if n == 1 else 's'}"
+
+    name = site.profile.name
+    specs = [CardSpec("/", site.config.title, site.profile.headline or site.config.description),
+             CardSpec("/cv/", f"CV of {name}", site.profile.headline),
+             CardSpec("/404.html", "Page not found", site.config.title)]
+    for t in site.config.tracks:
+        specs += [CardSpec(t.url or f"/tracks/{t.id}/", t.title, t.summary),
+                  CardSpec(f"/tracks/{t.id}/cv/", f"{t.title}: CV of {name}", "CV")]
+    if site.case_studies:
+        specs.append(CardSpec("/work/", "Work", plural(len(site.case_studies), "case study")
+                              .replace("studys", "studies")))
     for case in site.case_studies:
         detail = " · ".join(x for x in ("Case study", case.client) if x)
         specs.append(CardSpec(case.url, case.title, detail))
+    if site.skills:
+        specs.append(CardSpec("/skills/", "Skills", plural(len(site.skills), "skill")))
+    specs += [CardSpec(s.url, s.name, " · ".join(x for x in ("Skill", s.level) if x))
+              for s in site.skills]
+    if site.services:
+        specs.append(CardSpec("/services/", "Services", plural(len(site.services), "service")))
+    if site.modules:
+        specs.append(CardSpec("/modules/", "Learning modules",
+                              plural(len(site.modules), "module")))
     for module in site.modules:
-        count = len(module.lessons)
-        specs.append(CardSpec(module.url, module.title,
-                              f"Learning module · {count} lesson{'s' if count != 1 else ''}"))
+        lessons = plural(len(module.lessons), "lesson")
+        specs += [CardSpec(module.url, module.title, f"Learning module · {lessons}"),
+                  CardSpec(f"{module.url}print/", module.title, f"Printable module · {lessons}")]
         specs += [CardSpec(lesson.url, lesson.title, module.title) for lesson in module.lessons]
+    if site.posts:
+        specs.append(CardSpec("/writing/", "Writing", plural(len(site.posts), "post")))
     specs += [CardSpec(p.url, p.title, f"Writing · {p.date.iso()}") for p in site.posts]
+    specs += [CardSpec(f"/tags/{slug}/", f"Posts tagged {site.index.tag_names.get(slug, slug)}",
+                       "Writing") for slug in sorted(site.index.tags)]
     specs += [CardSpec(p.url, p.title, site.config.title) for p in site.pages]
     return specs
 

@@ -10,7 +10,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
-from conftest import CHROMIUM
+from extras_helpers import CHROMIUM
 
 pytest.importorskip("playwright")
 pytestmark = [

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import photo_bytes
+from extras_helpers import photo_bytes
 
 from folio.cli import cli
 from folio.doctor import diagnose, github_origin, pages_url

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import lxml.html
 import pytest
-from conftest import GPS_IFD, ORIENTATION, photo_bytes
+from extras_helpers import GPS_IFD, ORIENTATION, photo_bytes
 from PIL import Image
 
 from folio import images

@@ -6,7 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
-from conftest import photo_bytes
+from extras_helpers import photo_bytes
 from PIL import Image
 
 from folio import social
@@ -96,10 +96,10 @@ def test_every_page_names_a_card_that_is_drawn(tmp_path):
     specs = card_specs(site)
     assert CardSpec("/work/boxly/", "Boxly", "Case study · Boxly Ltd") in specs
     drawn = render_cards(site, specs, tmp_path, None)
-    for page in ("/", "/work/boxly/", "/skills/", "/cv/"):
+    for page in ("/", "/work/boxly/", "/work/", "/cv/", "/not-a-page/"):
         assert og_card_url(site, page).lstrip("/") in drawn
     assert og_card_url(site, "/work/boxly/") == "/og/work/boxly.png"
-    assert og_card_url(site, "/cv/") == "/og/index.png"
+    assert og_card_url(site, "/not-a-page/") == "/og/index.png"
 
 
 def test_missing_photo_still_draws_a_card(tmp_path: Path):
