@@ -13,7 +13,8 @@ Encoding is the slow part, so results go to folio's build cache
 keyed by sha256(source bytes) + every parameter + :data:`PIPELINE_VERSION` +
 Pillow's version; a warm rebuild reads the cache and encodes nothing
 (:attr:`ImagePipeline.encodes` counts encoder calls so tests can prove it).
-A damaged entry fails its digest, is discarded and regenerated. Same input bytes, same output bytes.
+A damaged entry fails its digest, is discarded and regenerated. Same input
+bytes, same output bytes.
 
 Pillow is imported lazily (cold start matters for `folio --version`).
 """
