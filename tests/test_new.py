@@ -107,6 +107,24 @@ def test_new_never_overwrites_a_file_that_appears_meanwhile(tmp_path, monkeypatc
     assert (target / "pages/contact.md").read_text(encoding="utf-8") == "theirs"
 
 
+def test_a_failed_write_removes_only_what_it_wrote(tmp_path, monkeypatch):
+    """Half a site is worse than none: undo our own files and folders, keep theirs."""
+    from folio import scaffold
+
+    target = tmp_path / "half"
+    real_check = scaffold._check_target
+
+    def check_then_block(path):
+        real_check(path)
+        path.mkdir()
+        (path / "posts").write_text("a file where a folder should go", encoding="utf-8")
+
+    monkeypatch.setattr(scaffold, "_check_target", check_then_block)
+    with pytest.raises(FolioError, match="cannot write"):
+        create_site(target)
+    assert tree(target) == {"posts": b"a file where a folder should go"}
+
+
 def test_new_needs_a_path():
     result = CliRunner().invoke(cli, ["new"])
     assert result.exit_code == 2

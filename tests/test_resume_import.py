@@ -345,3 +345,17 @@ def test_any_text_round_trips_through_front_matter(value):
     expected = clean(value)
     assert meta.get("summary", "") == expected
     assert list(meta.get("outcomes", [])) == ([expected] if expected else [])
+
+
+@given(st.lists(st.text(max_size=40), min_size=1, max_size=8))
+def test_skill_ids_are_valid_and_unique_for_any_names(names):
+    """Whatever the skills are called, their ids are valid folio ids, one per skill."""
+    from folio.resume_import.content import skills
+    from folio.resume_import.reader import Reader
+    from folio.schema import valid_id
+
+    doc = {"skills": [{"name": n, "keywords": ["x"]} for n in names]}
+    out, _ = skills(doc, Reader("", "r.json"), ["work"], [])
+    ids = [s["id"] for s in out]
+    assert len(ids) == len(names) == len(set(ids))
+    assert all(valid_id(i) for i in ids), ids

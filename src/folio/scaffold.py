@@ -169,19 +169,34 @@ def create_site(target: Path, resume: Path | None = None,
     base_url = f"https://your-github-user.github.io/{ascii_slug(target.resolve().name, 'site')}/"
     files["folio.yaml"] = folio_yaml(seed, base_url)
 
-    written: list[str] = []
+    written: list[Path] = []
+    made: list[Path] = []  # folders this run created, deepest last
     try:
-        target.mkdir(parents=True, exist_ok=True)
         for rel in sorted(files):
             path = target / rel
-            path.parent.mkdir(parents=True, exist_ok=True)
+            for folder in reversed([path.parent, *path.parent.parents]):
+                if not folder.exists():
+                    folder.mkdir()
+                    made.append(folder)
             with open(path, "x", encoding="utf-8", newline="\n") as fh:
+                written.append(path)
                 fh.write(files[rel])
-            written.append(rel)
-    except FileExistsError as exc:
-        raise FolioError(f"{exc.filename} appeared while the site was being written; "
-                         "it was left untouched", str(target)) from None
     except OSError as exc:
-        raise FolioError(f"cannot write {exc.filename or target}: {exc.strerror}",
-                         str(target)) from None
-    return written, seed.notes
+        _undo(written, made)
+        if isinstance(exc, FileExistsError):
+            message = f"{exc.filename} appeared while the site was being written; it was left untouched"
+        else:
+            message = f"cannot write {exc.filename or target}: {exc.strerror}"
+        raise FolioError(message, str(target), hint="nothing of the new site was kept") from None
+    return [p.relative_to(target).as_posix() for p in written], seed.notes
+
+
+def _undo(written: list[Path], made: list[Path]) -> None:
+    """Remove what this run wrote (its own files and the folders it made), nothing else."""
+    for path in reversed(written):
+        path.unlink(missing_ok=True)
+    for folder in reversed(made):
+        try:
+            folder.rmdir()  # only if empty: never removes anything it did not make
+        except OSError:
+            pass
