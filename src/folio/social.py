@@ -222,7 +222,8 @@ def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
         else:
             todo.append((path, key, spec))
     # One thread: drawing and zlib hold the GIL, threads measured slower (2 CPUs).
-    drawn = [_draw(spec, colors, site.profile.name, site.config.title, photo)
+    avatar = _round_photo(photo, _PHOTO) if photo and todo else None  # once, not per card
+    drawn = [_draw(spec, colors, site.profile.name, site.config.title, avatar)
              for _path, _key, spec in todo]
     for (path, key, _spec), png in zip(todo, drawn, strict=True):
         cache.put_bytes(key, png)
@@ -245,7 +246,7 @@ def _photo_bytes(site: Site, site_dir: Path) -> bytes | None:
 
 
 def _draw(spec: CardSpec, colors: dict[str, str], name: str, site_title: str,
-          photo: bytes | None) -> bytes:
+          avatar) -> bytes:
     import io
 
     from PIL import Image, ImageDraw
@@ -254,8 +255,7 @@ def _draw(spec: CardSpec, colors: dict[str, str], name: str, site_title: str,
     card = Image.new("RGB", CARD_SIZE, colors["background"])
     draw = ImageDraw.Draw(card)
     draw.rectangle([0, 0, 16, height], fill=colors["accent"])
-    avatar = _round_photo(photo, _PHOTO) if photo else None
-    text_right = width - _MARGIN - (_PHOTO + 40 if avatar else 0)
+    text_right = width - _MARGIN - (_PHOTO + 40 if avatar is not None else 0)
     x, y = _MARGIN, _MARGIN
     if spec.subtitle:
         sub_font = _font(30, bold=True)
