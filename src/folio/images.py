@@ -247,38 +247,35 @@ def _encode(data: bytes, widths: tuple[int, ...], fallback_width: int,
             quality: int) -> tuple[dict, dict[str, bytes], int]:
     """Decode once, orient, then encode each variant. Blob names are relative ("480w.webp")."""
     import io
-    import warnings
 
     from PIL import Image, ImageOps, UnidentifiedImageError
 
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(io.BytesIO(data))
-            fmt = im.format or ""
-            raw_w, raw_h = im.size
-            if raw_w * raw_h > MAX_PIXELS:
-                raise _ImageProblem(f"image is {raw_w}x{raw_h} pixels; the limit is "
-                                    f"{MAX_PIXELS:,} pixels")
-            if getattr(im, "is_animated", False):
-                return _passthrough(data, fmt, raw_w, raw_h)
-            orientation = im.getexif().get(0x0112, 1)
-            turned = orientation in (5, 6, 7, 8)
-            width, height = (raw_h, raw_w) if turned else (raw_w, raw_h)
-            biggest = min(max(max(widths), fallback_width), width)
-            if fmt == "JPEG" and biggest < width:  # decode at a reduced scale: much faster
-                scale = biggest / width
-                need = (math.ceil(raw_w * scale), math.ceil(raw_h * scale))
-                im.draft(None, need)  # type: ignore[arg-type]
-            icc = im.info.get("icc_profile")
-            im = ImageOps.exif_transpose(im)
-            im.load()
+    try:  # Pillow warns above 89 Mpx; MAX_PIXELS refuses before decoding
+        im = Image.open(io.BytesIO(data))
+        fmt = im.format or ""
+        raw_w, raw_h = im.size
+        if raw_w * raw_h > MAX_PIXELS:
+            raise _ImageProblem(f"image is {raw_w}x{raw_h} pixels; the limit is "
+                                f"{MAX_PIXELS:,} pixels")
+        if getattr(im, "is_animated", False):
+            return _passthrough(data, fmt, raw_w, raw_h)
+        orientation = im.getexif().get(0x0112, 1)
+        turned = orientation in (5, 6, 7, 8)
+        width, height = (raw_h, raw_w) if turned else (raw_w, raw_h)
+        biggest = min(max(max(widths), fallback_width), width)
+        if fmt == "JPEG" and biggest < width:  # decode at a reduced scale: much faster
+            scale = biggest / width
+            need = (math.ceil(raw_w * scale), math.ceil(raw_h * scale))
+            im.draft(None, need)  # type: ignore[arg-type]
+        icc = im.info.get("icc_profile")
+        im = ImageOps.exif_transpose(im)
+        im.load()
     except _ImageProblem:
         raise
     except UnidentifiedImageError:
         raise _ImageProblem("not an image in a format folio reads (JPEG, PNG, WebP, GIF, "
                             "TIFF, BMP, AVIF)") from None
-    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError:
         raise _ImageProblem("image has too many pixels to be decoded safely") from None
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
         raise _ImageProblem(f"image file is damaged or truncated ({exc})") from None
