@@ -49,7 +49,6 @@ _HTML_ALT = re.compile(r"\salt\s*=", re.IGNORECASE)  # alt="" is a deliberate ch
 class GitHubRepo:
     owner: str
     name: str
-    root: Path  # the working tree that holds .git
 
     @property
     def slug(self) -> str:
@@ -106,7 +105,7 @@ def github_origin(site_dir: Path) -> tuple[GitHubRepo | None, str]:
     found = find_git_dir(site_dir)
     if found is None:
         return None, "no-git"
-    worktree, git_dir = found
+    _worktree, git_dir = found
     try:
         url = _origin_url((git_dir / "config").read_text(encoding="utf-8", errors="replace"))
     except OSError:
@@ -117,7 +116,7 @@ def github_origin(site_dir: Path) -> tuple[GitHubRepo | None, str]:
     if match is None:
         host = urlsplit(url).hostname or url.split("@")[-1].split(":")[0]
         return None, f"other-host:{host}"
-    return GitHubRepo(match["owner"], match["name"], worktree), "ok"
+    return GitHubRepo(match["owner"], match["name"]), "ok"
 
 
 # -- the checks ----------------------------------------------------------------------
