@@ -52,7 +52,7 @@ def test_build_prints_one_summary_line(make_site):
 
 def test_verbose_prints_stage_times(make_site):
     result = invoke("build", str(make_site(GOOD)), "--no-search", "-v")
-    for stage in ("load", "link", "markdown", "render", "write"):
+    for stage in ("load", "link", "markdown", "pages", "write"):
         assert re.search(rf"^\s+{stage}\s+[\d.]+ ms$", result.stdout, re.M), stage
 
 

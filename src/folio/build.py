@@ -22,6 +22,7 @@ from .link import link_site
 from .load import ParseCache, content_paths, load_site
 from .markdown import MarkdownContext, MarkdownJob, Rendered, Result, render
 from .model import Site
+from .pagecache import PageRenderer, template_fingerprint
 from .parallel import map_ordered
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "build", "markdown_jobs"]
@@ -109,6 +110,8 @@ class Builder:
         self.parse_cache = ParseCache()
         self.file_cache = _FileCache()
         self.markdown_cache: dict[tuple, Result] = {}
+        self.pages = PageRenderer(options.jobs)
+        self._memos: dict[str, tuple[str, dict[str, bytes]]] = {}
 
     # -- stages -------------------------------------------------------------------
     def _read_sources(self, report: Report) -> dict[str, bytes]:
@@ -199,18 +202,20 @@ class Builder:
         timer.lap("markdown")
         _fail_with_sources(report, sources)
 
-        from .render import render_site
-
         env = make_environment(chain, self.root, site)
         env.bytecode_cache = self._template_cache().jinja
-        pages = render_site(site, rendered, env, images=images)
-        timer.lap("render")
+        folders = [Path(d).parent for d in chain.template_dirs] + [self.root / "templates"]
+        pages = self.pages.render(site, rendered, env, images, template_fingerprint(folders))
+        timer.lap("pages")
         files.update(self._copy_files(site, chain, files))
+        timer.lap("copy")
         files.update(self._module_packages(site, rendered))
+        timer.lap("packages")
         files.update(pages)
         files.update(self._social_cards(site, chain))
+        timer.lap("cards")
         files.update(self._extras(site, files, report))
-        timer.lap("extras")
+        timer.lap("search")
         _fail_with_sources(report, sources)
         warnings = tuple(sorted(report.warnings, key=Diagnostic.sort_key))
         return BuildResult(self.root, site, dict(sorted(files.items())), warnings,
@@ -247,8 +252,11 @@ class Builder:
         except ImportError:
             return {}
         cache_dir = self.root / ".folio-cache" / "og" if self.options.cache else None
-        return render_cards(site, card_specs(site), self.root, cache_dir,
-                            theme_options=getattr(chain, "options", None))
+        specs = card_specs(site)
+        options = getattr(chain, "options", None)
+        inputs = (specs, site.profile, site.config, options, self._asset_stamps(site))
+        return self._memo("cards", inputs, lambda: render_cards(
+            site, specs, self.root, cache_dir, theme_options=options))
 
     def _copy_files(self, site: Site, chain: Any, done: Mapping[str, bytes]) -> dict[str, bytes]:
         """Theme static under /theme/, assets/ as they are, site static/ at the root."""
@@ -262,6 +270,32 @@ class Builder:
             out[rel] = self.file_cache.read(self.root / "static" / rel, f"static/{rel}")
         return out
 
+    def _memo(self, namespace: str, inputs: Any, make: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
+        """A stage's output, reused while a digest of everything it reads is unchanged."""
+        import hashlib
+        import pickle
+
+        from .cache import MISS, Cache, NullCache
+
+        digest = hashlib.blake2b(pickle.dumps(inputs, protocol=5), digest_size=20).hexdigest()
+        memo = self._memos.get(namespace)
+        if memo is not None and memo[0] == digest:
+            return memo[1]
+        disk = Cache(self.root, namespace, "") if self.options.cache else NullCache()
+        out = disk.get(disk.key(digest))
+        if out is MISS or not isinstance(out, dict):
+            out = make()
+            disk.put(disk.key(digest), out)
+        self._memos[namespace] = (digest, out)
+        return out
+
+    def _asset_stamps(self, site: Site) -> tuple:
+        stamps = []
+        for rel in site.assets:
+            st = (self.root / rel).stat()
+            stamps.append((rel, st.st_mtime_ns, st.st_size))
+        return tuple(stamps)
+
     def _module_packages(self, site: Site, rendered: Mapping[str, Rendered]) -> dict[str, bytes]:
         if not site.modules:
             return {}
@@ -269,7 +303,10 @@ class Builder:
             from .modules.packages import build_packages
         except ImportError:
             return {}
-        return build_packages(site, rendered, lambda rel: self.file_cache.read(self.root / rel, rel))
+        lessons = {lesson.key: rendered.get(lesson.key) for lesson in site.lessons()}
+        inputs = (site.modules, lessons, site.config, site.profile, self._asset_stamps(site))
+        return self._memo("packages", inputs, lambda: build_packages(
+            site, rendered, lambda rel: self.file_cache.read(self.root / rel, rel)))
 
     def _extras(self, site: Site, files: Mapping[str, bytes], report: Report) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
@@ -280,7 +317,9 @@ class Builder:
             except ImportError:
                 search_index = None
             if search_index is not None:
-                out.update(search_index(dict(files), site.config.base_path))
+                pages = {p: b for p, b in files.items() if p.endswith(".html")}
+                out.update(self._memo("search", (sorted(pages.items()), site.config.base_path),
+                                      lambda: search_index(dict(files), site.config.base_path)))
         return out
 
 

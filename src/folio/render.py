@@ -32,7 +32,8 @@ from .model import SKILL_LEVELS, Site
 from .templates import render_template
 from .urls import output_path, slugify, tag_url
 
-__all__ = ["PageJob", "render_site", "site_jobs", "menu_items"]
+__all__ = ["PageJob", "RenderPlan", "machine_files", "menu_items", "plan_site", "render_page",
+           "render_site", "site_jobs"]
 
 LATEST_POSTS = 3
 
@@ -212,6 +213,22 @@ class _Helpers:
         found = self._found(entity)
         return Markup(found.html) if found is not None else Markup("")
 
+    def lead(self, entity: Any) -> Markup:
+        """The first paragraph of the body (the home hero shows only this)."""
+        return self._split(entity)[0]
+
+    def rest(self, entity: Any) -> Markup:
+        """The body after its first paragraph."""
+        return self._split(entity)[1]
+
+    def _split(self, entity: Any) -> tuple[Markup, Markup]:
+        body = str(self.html(entity))
+        end = body.find("</p>")
+        if not body.lstrip().startswith("<p") or end == -1:
+            return Markup(""), Markup(body)
+        end += len("</p>")
+        return Markup(body[:end]), Markup(body[end:].strip())
+
     def toc(self, entity: Any) -> tuple:
         found = self._found(entity)
         return tuple(found.toc) if found is not None else ()
@@ -253,41 +270,64 @@ class _Helpers:
         return self.card_url(url) if self.card_url else ""
 
 
-def render_site(site: Site, rendered: Mapping[str, Any], env: Any,
-                images: Mapping[str, Any] | None = None) -> dict[str, bytes]:
-    """Render every page and the machine-readable files; keys are output paths."""
+@dataclass(slots=True)
+class RenderPlan:
+    """Every page of a build and the context they share; rendering one is independent."""
+
+    site: Site
+    rendered: Mapping[str, Any]
+    jobs: list[PageJob]
+    common: dict[str, Any]
+    menu: list[dict[str, str]]
+    helpers: _Helpers
+
+
+def plan_site(site: Site, rendered: Mapping[str, Any],
+              images: Mapping[str, Any] | None = None) -> RenderPlan:
+    """The page jobs of a site (cheap: contexts only, no templates run)."""
     helpers = _Helpers(site, rendered, images)
     jobs = site_jobs(site)
     pages_mod = _optional("modules.pages")
     if pages_mod is not None and hasattr(pages_mod, "module_jobs"):
         jobs.extend(pages_mod.module_jobs(site, rendered))
-    menu = menu_items(site)
     common = {
         "site": site, "config": site.config, "profile": site.profile,
         "availability": site.config.availability, "tracks": site.config.tracks,
         "images": helpers.images, "html_of": helpers.html, "toc_of": helpers.toc,
+        "lead_of": helpers.lead, "rest_of": helpers.rest,
         "minutes_of": helpers.minutes, "image_of": helpers.image, "skill_of": helpers.skill,
         "track_of": helpers.track, "image_url": helpers.image_url, "tag_url_of": helpers.tag_url,
         "has_search": site.config.search,
     }
-    files: dict[str, bytes] = {}
-    urls: list[str] = []
-    for job in jobs:
-        page = {"url": job.url, "title": "", "description": site.config.description,
-                "section": _section_of(job.url), "image": None, "og_type": "website",
-                **job.context.get("page", {})}
-        page["og_image"] = helpers.og_image(job.url, page["image"])
-        current = page["section"]
-        context = {**common, "jsonld": None, **job.context, "page": page,
-                   "menu": [{**m, "current": _section_of(m["url"]) == current
-                             and m["url"].startswith("/")} for m in menu]}
-        html = render_template(env, job.template, context, page=job.url)
-        path = output_path(job.url)
-        files[path] = html.encode("utf-8")
-        if job.url != "/404.html":
-            urls.append(job.url)
-    files[".nojekyll"] = b""
-    files.update(_machine_files(site, rendered, sorted(set(urls))))
+    return RenderPlan(site, rendered, jobs, common, menu_items(site), helpers)
+
+
+def render_page(env: Any, plan: RenderPlan, job: PageJob) -> bytes:
+    """One page's HTML: the common context, the page meta, then the job's own variables."""
+    site, helpers = plan.site, plan.helpers
+    page = {"url": job.url, "title": "", "description": site.config.description,
+            "section": _section_of(job.url), "image": None, "og_type": "website",
+            **job.context.get("page", {})}
+    page["og_image"] = helpers.og_image(job.url, page["image"])
+    current = page["section"]
+    context = {**plan.common, "jsonld": None, **job.context, "page": page,
+               "menu": [{**m, "current": _section_of(m["url"]) == current
+                         and m["url"].startswith("/")} for m in plan.menu]}
+    return render_template(env, job.template, context, page=job.url).encode("utf-8")
+
+
+def machine_files(plan: RenderPlan) -> dict[str, bytes]:
+    """.nojekyll, feeds, sitemap, robots and JSON Resume for the planned pages."""
+    urls = sorted({job.url for job in plan.jobs if job.url != "/404.html"})
+    return {".nojekyll": b"", **_machine_files(plan.site, plan.rendered, urls)}
+
+
+def render_site(site: Site, rendered: Mapping[str, Any], env: Any,
+                images: Mapping[str, Any] | None = None) -> dict[str, bytes]:
+    """Render every page and the machine-readable files; keys are output paths."""
+    plan = plan_site(site, rendered, images)
+    files = {output_path(job.url): render_page(env, plan, job) for job in plan.jobs}
+    files.update(machine_files(plan))
     return dict(sorted(files.items()))
 
 
