@@ -140,8 +140,9 @@ def test_education_becomes_a_page(seeded):
 def test_volunteer_awards_publications_become_a_page(seeded):
     meta, body = front(seeded / "pages/beyond-work.md")
     assert meta["title"] == "Beyond work"
-    for text in ("## Volunteering", "Volunteer researcher, Code for Portugal", "2020-05 – 2023-12",
-                 "## Awards", "**Prémio Serviço Público Digital**", "## Certificates",
+    for text in ("## Volunteering", "Volunteer researcher, Code for Portugal", "May 2020 – December 2023",
+                 "## Awards", "**Prémio Serviço Público Digital**, Agência para a Modernização "
+                 "Administrativa, 15 November 2023.", "## Certificates",
                  "Certified Usability Analyst", "## Publications",
                  "<https://journal.example.org/older-residents>", "## Interests", "**Board games**"):
         assert text in body, text

@@ -44,8 +44,26 @@ def _escape_label(text: str) -> str:
     return re.sub(r"([\\\[\]`*_<>])", r"\\\1", text)
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")
+
+
+def _readable(iso: str) -> str:
+    """`2020-05` -> `May 2020`, `2023-11-15` -> `15 November 2023` (already validated)."""
+    parts = iso.split("-")
+    if len(parts) == 1:
+        return iso
+    month = _MONTHS[int(parts[1]) - 1]
+    return f"{month} {parts[0]}" if len(parts) == 2 else f"{int(parts[2])} {month} {parts[0]}"
+
+
+def _date(r: Reader, item: dict, key: str, where: str) -> str:
+    value = r.date(item, key, where)
+    return _readable(value) if value else ""
+
+
 def _span(item: dict, where: str, r: Reader, start: str = "startDate", end: str = "endDate") -> str:
-    first, last = r.date(item, start, where), r.date(item, end, where)
+    first, last = _date(r, item, start, where), _date(r, item, end, where)
     if first and last:
         return f"{first} – {last}"
     if first:
@@ -137,7 +155,7 @@ def _entry(r: Reader, item: dict, where: str, title_key: str, fact_keys: tuple[s
     title = one_line(r.text_of(item, title_key, where)) or "Untitled"
     facts = []
     for key in fact_keys:
-        value = r.date(item, key, where) if key.endswith(("date", "Date")) else \
+        value = _date(r, item, key, where) if key.endswith(("date", "Date")) else \
             one_line(r.text_of(item, key, where))
         if value:
             facts.append(value)
