@@ -412,13 +412,15 @@ def build(site_dir: Path | str | None, options: BuildOptions = BuildOptions(),
     t = time.perf_counter()
     written = write_output(result.files, out_dir, builder.root, clean=options.clean)
     timings = {**result.timings, "write": time.perf_counter() - t}
+    notes = tuple(Diagnostic(w, str(out_dir), severity="warning") for w in written.warnings)
     return replace(result, output_dir=out_dir, timings=timings, written=written.written,
-                   unchanged=written.unchanged, removed=written.removed)
+                   unchanged=written.unchanged, removed=written.removed,
+                   warnings=result.warnings + notes)
 
 
 def _output_dir(builder: Builder, options: BuildOptions) -> Path:
     if options.output is not None:
-        return Path(os.path.abspath(options.output))
+        return Path(os.path.abspath(Path(options.output).expanduser()))
     from .config import load_config
 
     config = load_config(builder.root, Report())
