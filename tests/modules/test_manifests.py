@@ -106,3 +106,15 @@ def test_broken_manifests_are_caught_by_the_checks():
     errors = reference_errors(buffer.getvalue())
     assert "dangling identifierref R_NOPE" in errors
     assert "file lessons/charts.html not in the package" in errors
+
+
+def test_a_module_without_lessons_still_makes_valid_packages():
+    from dataclasses import replace
+    site = make_site([replace(make_module(), lessons=())])
+    built = build_packages(site, {}, read_file_from(SOURCES))
+    cc = built["modules/sheets/sheets.imscc"]
+    validate("cc11", member(cc, "imsmanifest.xml"))
+    assert reference_errors(cc) == []
+    scorm = built["modules/sheets/sheets-scorm.zip"]
+    validate("scorm12", member(scorm, "imsmanifest.xml"))
+    assert reference_errors(scorm, titles_required=False) == []

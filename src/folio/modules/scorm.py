@@ -33,6 +33,13 @@ def manifest(site: Site, module: Module, offline: OfflineModule) -> bytes:
         resources.append(
             f'<resource identifier="R_L{number}" type="webcontent" adlcp:scormtype="sco" href={href(path)}>'
             f'<file href={href(path)}/><dependency identifierref="R_SHARED"/></resource>')
+    if not module.lessons:  # a module with no lessons yet: its overview is the one SCO
+        shared = [p for p in shared if p != "index.html"]
+        items.append('<item identifier="I_OVERVIEW" identifierref="R_OVERVIEW" isvisible="true">'
+                     f"<title>{text(module.title)}</title></item>")
+        resources.append('<resource identifier="R_OVERVIEW" type="webcontent" adlcp:scormtype="sco"'
+                         ' href="index.html"><file href="index.html"/>'
+                         '<dependency identifierref="R_SHARED"/></resource>')
     resources.append('<resource identifier="R_SHARED" type="webcontent" adlcp:scormtype="asset">'
                      + "".join(f"<file href={href(p)}/>" for p in shared) + "</resource>")
     xml = (
