@@ -217,7 +217,8 @@ def generate(root: Path, pages: int, seed: int = 1, images: int = 4, words: int 
         links = [(f"case study {j}", f"{cases[j]}.md") for j in rng.sample(range(n_cases), min(2, n_cases))]
         links.append(("a post", f"../posts/{posts[rng.randrange(n_posts)]}.md"))
         extra = f"testimonial: t{rng.randrange(24):02d}\n" if rng.random() < 0.2 else ""
-        cover = f"cover: {rng.choice(image_paths)}\n" if image_paths and rng.random() < 0.2 else ""
+        cover = (f"cover:\n  src: {rng.choice(image_paths)}\n  alt: {q(w.sentence(4, 8))}\n"
+                 if image_paths and rng.random() < 0.2 else "")
         write(f"case-studies/{name}.md",
               f"---\ntitle: {q(f'Case study {i}: ' + w.title(5))}\nsummary: {q(w.sentence())}\n"
               f"client: Org {i % 50}\nrole: Lead analyst\nstart: {2014 + i % 10}-{1 + i % 12:02d}\n"

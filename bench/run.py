@@ -44,6 +44,7 @@ from gen_corpus import generate  # noqa: E402
 @dataclass
 class Sample:
     seconds: float
+    cpu_seconds: float  # user + system of the process and its workers
     max_rss_mb: float
     tree_rss_mb: float
     returncode: int
@@ -100,11 +101,15 @@ def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None 
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
-    return Sample(seconds, usage.ru_maxrss / 1024, peak / 2**20, proc.returncode, text[-2000:])
+    return Sample(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak / 2**20,
+                  proc.returncode, text[-2000:])
+
+
+BUILD_ARGS: list[str] = []  # from --build-args, e.g. --no-search
 
 
 def folio_build(site: Path, out: Path, *extra: str) -> list[str]:
-    return [sys.executable, "-m", "folio", "build", str(site), "-o", str(out), *extra]
+    return [sys.executable, "-m", "folio", "build", str(site), "-o", str(out), *BUILD_ARGS, *extra]
 
 
 def reset(site: Path, out: Path) -> None:
@@ -181,7 +186,8 @@ def machine() -> dict[str, str]:
         ram = f"{kb / 2**20:.1f} GiB"
     except (OSError, ValueError, IndexError):
         pass
-    return {"nproc": str(os.cpu_count()), "cpu": cpu, "ram": ram,
+    load = " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    return {"nproc": str(os.cpu_count()), "cpu": cpu, "ram": ram, "load": load,
             "python": platform.python_version(), "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
 
 
@@ -198,18 +204,22 @@ def fmt(value: float | None, unit: str = "s", digits: int = 2) -> str:
 
 def table(rows: list[Row], version: list[Sample], info: dict[str, str]) -> str:
     lines = [f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram']} RAM, "
-             f"Python {info['python']}; {info['date']}.", ""]
-    lines.append("| pages | floor | cold | cold/floor | serial cold | warm | warm/cold | one edit "
-                 "| peak RSS (largest process) | peak RSS (all processes) |")
-    lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+             f"Python {info['python']}; {info['date']}; load average at start {info['load']}, "
+             f"at end {' / '.join(f'{x:.1f}' for x in os.getloadavg())}.", ""]
+    lines.append("| pages | floor | cold | cold/floor | floor CPU | cold CPU | CPU ratio | serial cold "
+                 "| warm | warm/cold | one edit | peak RSS (largest process) | peak RSS (all processes) |")
+    lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for row in rows:
         s = row.samples
         floor, cold, warm = med(s.get("floor")), med(s.get("cold")), med(s.get("warm"))
         ratio = f"{cold / floor:.2f}x" if cold and floor else "n/a"
+        floor_cpu, cold_cpu = med(s.get("floor"), "cpu_seconds"), med(s.get("cold"), "cpu_seconds")
+        cpu_ratio = f"{cold_cpu / floor_cpu:.2f}x" if cold_cpu and floor_cpu else "n/a"
         warm_ratio = f"{warm / cold:.0%}" if warm and cold else "n/a"
         rss = max((x.max_rss_mb for k in ("cold", "warm", "edit") for x in s.get(k, [])), default=None)
         tree = max((x.tree_rss_mb for k in ("cold", "warm", "edit") for x in s.get(k, [])), default=None)
-        lines.append(f"| {row.pages:,} | {fmt(floor)} | {fmt(cold)} | {ratio} | {fmt(med(s.get('serial cold')))} "
+        lines.append(f"| {row.pages:,} | {fmt(floor)} | {fmt(cold)} | {ratio} | {fmt(floor_cpu)} "
+                     f"| {fmt(cold_cpu)} | {cpu_ratio} | {fmt(med(s.get('serial cold')))} "
                      f"| {fmt(warm)} | {warm_ratio} | {fmt(med(s.get('edit')))} | {fmt(rss, 'MB', 0)} "
                      f"| {fmt(tree, 'MB', 0)} |")
     lines.append("")
@@ -231,7 +241,9 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "folio-bench")
     ap.add_argument("--no-serial", action="store_true", help="skip the --jobs 1 cold build")
     ap.add_argument("--json", type=Path, help="also write every sample here")
+    ap.add_argument("--build-args", default="", help="extra `folio build` arguments, e.g. '--no-search'")
     a = ap.parse_args()
+    BUILD_ARGS.extend(a.build_args.split())
     a.work.mkdir(parents=True, exist_ok=True)
     info = machine()
     version = version_startup()
@@ -241,6 +253,8 @@ def main() -> None:
         print(f"benchmarking {pages} pages ({runs} runs)...", file=sys.stderr)
         rows.append(bench_size(a.work, pages, runs, a.seed, not a.no_serial))
     print(table(rows, version, info))
+    if BUILD_ARGS:
+        print(f"\n`folio build` ran with: {' '.join(BUILD_ARGS)}")
     if a.json:
         a.json.write_text(json.dumps({"machine": info, "version": [asdict(s) for s in version],
                                       "rows": [asdict(r) for r in rows]}, indent=1))
