@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from folio import write
+from folio import outdir, write
 from folio.errors import FolioError
 from folio.write import MANIFEST, WriteResult, write_output
 
@@ -98,7 +98,7 @@ def expected(files: dict[str, bytes], out: Path, foreign: dict = FOREIGN) -> dic
     snap = {**files, **foreign, "latest": ("link", "work")}
     snap[MANIFEST] = write._manifest_bytes(out.name, files, sorted(files))
     for rel in list(snap):
-        for anc in write._ancestors(rel):
+        for anc in outdir.ancestors(rel):
             snap[anc] = "dir"
     return dict(sorted(snap.items()))
 
@@ -502,7 +502,7 @@ def expected_plain(files: dict[str, bytes], out: Path) -> dict[str, object]:
     snap: dict[str, object] = {**files, MANIFEST: write._manifest_bytes(out.name, files,
                                                                          sorted(files))}
     for rel in list(snap):
-        for anc in write._ancestors(rel):
+        for anc in outdir.ancestors(rel):
             snap[anc] = "dir"
     return dict(sorted(snap.items()))
 
