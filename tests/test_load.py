@@ -231,3 +231,19 @@ def test_all_errors_of_a_build_are_reported_together(make_site):
         Builder(root, BuildOptions()).build()
     paths = {d.path for d in info.value.diagnostics}
     assert paths == {"case-studies/a.md", "posts/b.md", "services/c.md"}
+
+
+def test_size_cap_is_configurable(make_site):
+    big = "---\ntitle: Big\n---\n" + "word " * 3000
+    root = make_site({"folio.yaml": "title: T\nbase_url: https://ex.test/\nlimits: {max_file_bytes: 10000}\n",
+                      "pages/big.md": big})
+    _, report = load(root)
+    assert [(d.path, d.message) for d in report.errors] == [
+        ("pages/big.md", f"file is {len(big.encode()):,} bytes; the limit is 10,000")]
+
+
+def test_huge_page_builds_within_default_caps(make_site):
+    text = "---\ntitle: Big\n---\n" + "\n".join(f"| {i} | cell |" for i in range(10_000))
+    root = make_site({"pages/big.md": "---\ntitle: Big\n---\n| a | b |\n|---|---|\n" + text.split("---\n", 2)[2]})
+    result = Builder(root, BuildOptions(search=False, cache=False)).build()
+    assert "big/index.html" in result.files

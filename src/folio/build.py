@@ -58,15 +58,24 @@ class BuildResult:
         return sum(1 for p in self.files if p.endswith(".html"))
 
 
+STAGES = ("load", "link", "images", "markdown", "pages", "copy", "packages", "cards", "search",
+          "write")
+
+
 class _Timer:
-    def __init__(self) -> None:
+    """Seconds per stage, and a call to `progress(stage)` as each one ends."""
+
+    def __init__(self, progress: Callable[[str], None] | None = None) -> None:
         self.timings: dict[str, float] = {}
+        self.progress = progress
         self._t = time.perf_counter()
 
     def lap(self, stage: str) -> None:
         now = time.perf_counter()
         self.timings[stage] = self.timings.get(stage, 0.0) + now - self._t
         self._t = now
+        if self.progress is not None:
+            self.progress(stage)
 
 
 @dataclass(slots=True)
@@ -111,6 +120,7 @@ class Builder:
         self.file_cache = _FileCache()
         self.markdown_cache: dict[tuple, Result] = {}
         self.pages = PageRenderer(options.jobs)
+        self.progress: Callable[[str], None] | None = None  # told as each stage ends
         self._memos: dict[str, tuple[str, dict[str, bytes]]] = {}
 
     # -- stages -------------------------------------------------------------------
@@ -174,7 +184,7 @@ class Builder:
 
     def build(self) -> BuildResult:
         """Load, check and render the whole site to memory. Raises BuildFailed."""
-        timer = _Timer()
+        timer = _Timer(self.progress)
         report = Report()
         sources = self._read_sources(report)
         loaded = load_site(self.root, report, drafts=self.options.drafts,
@@ -406,6 +416,7 @@ def build(site_dir: Path | str | None, options: BuildOptions = BuildOptions(),
     from .write import check_output_dir, write_output
 
     builder = Builder(site_dir, options)
+    builder.progress = progress
     out_dir = _output_dir(builder, options)
     check_output_dir(out_dir, builder.root, clean=options.clean)
     result = builder.build()

@@ -82,6 +82,11 @@ def parse_config(text: str, report: Report) -> SiteConfig:
     if not isinstance(raw_html, bool):
         f._error("markdown", "'markdown.raw_html' must be true or false")
         raw_html = True
+    limits = data.get("limits") if isinstance(data.get("limits"), dict) else {}
+    max_file_bytes = limits.get("max_file_bytes", 8 * 1024 * 1024)
+    if isinstance(max_file_bytes, bool) or not isinstance(max_file_bytes, int) or max_file_bytes < 1:
+        f._error("limits", "'limits.max_file_bytes' must be a positive whole number of bytes")
+        max_file_bytes = 8 * 1024 * 1024
     theme_options = data.get("theme_options") if isinstance(data.get("theme_options"), dict) else {}
     return SiteConfig(
         title=title,
@@ -98,6 +103,7 @@ def parse_config(text: str, report: Report) -> SiteConfig:
         raw_html=raw_html,
         timezone=tz_name,
         search=f.boolean("search", default=True),
+        max_file_bytes=max_file_bytes,
         theme_options=dict(theme_options),
         extra={},
     )

@@ -43,7 +43,7 @@ def decode(data: bytes, path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
     """Bytes of a text file -> str with LF line endings, or a FolioError saying why not."""
     if len(data) > max_bytes:
         raise FolioError(f"file is {len(data):,} bytes; the limit is {max_bytes:,}", path,
-                         hint="split it, or raise `limits.max_file_bytes` in folio.yaml")
+                         hint="split it, or raise `limits: {max_file_bytes: N}` in folio.yaml")
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise FolioError("file is UTF-16; folio reads UTF-8", path, 1, 1,
                          hint="re-save the file as UTF-8")

@@ -159,6 +159,11 @@ class _Loader:
         return Fields(data, rel, self.report, known, self.refs, self.tz)
 
     def read(self, rel: str, data: bytes) -> SourceText | None:
+        limit = self.config.max_file_bytes
+        if len(data) > limit:
+            self.report.error(f"file is {len(data):,} bytes; the limit is {limit:,}", rel,
+                              hint="split it, or raise `limits: {max_file_bytes: N}` in folio.yaml")
+            return None
         try:
             return self.parse(rel, data)
         except FolioError as exc:

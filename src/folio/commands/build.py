@@ -2,12 +2,44 @@
 
 from __future__ import annotations
 
+import os
+import sys
+import time
 from pathlib import Path
 
 import click
 
 from ..errors import FolioError
 from .common import echo_diagnostics, fail
+
+class StageProgress:
+    """A one-line stage indicator on a terminal, once a build has run for a second.
+
+    Quiet when stderr is not a terminal or CI is set, so logs stay clean.
+    """
+
+    def __init__(self) -> None:
+        from ..build import STAGES
+
+        self.stages = STAGES
+        self.start = time.perf_counter()
+        self.enabled = sys.stderr.isatty() and not os.environ.get("CI")
+        self.shown = False
+
+    def __call__(self, stage: str) -> None:
+        if not self.enabled or time.perf_counter() - self.start < 1.0:
+            return
+        done = self.stages.index(stage) + 1 if stage in self.stages else 0
+        width = 20
+        bar = "#" * (width * done // len(self.stages))
+        click.echo(f"\r  building [{bar:<{width}}] {stage:<10}", nl=False, err=True)
+        self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            click.echo("\r" + " " * 48 + "\r", nl=False, err=True)
+            self.shown = False
+
 
 site_argument = click.argument("site", required=False, type=click.Path(file_okay=False, path_type=Path))
 
@@ -29,11 +61,14 @@ def build(site, output, base_url, drafts, clean, no_search, no_cache, jobs, verb
     options = BuildOptions(output=output, base_url=base_url, drafts=drafts, clean=clean,
                            search=False if no_search else None, jobs=jobs, cache=not no_cache,
                            explicit_site=site is not None)
+    progress = StageProgress()
     try:
-        result = run_build(site, options)
+        result = run_build(site, options, progress=progress)
     except FolioError as exc:
+        progress.clear()
         fail(exc)
         return
+    progress.clear()
     echo_diagnostics(result.warnings)
     total = sum(result.timings.values())
     where = click.format_filename(str(result.output_dir))
