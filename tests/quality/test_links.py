@@ -146,3 +146,16 @@ def test_server_refuses_paths_outside_the_build(built_site):
     assert fetch(built_site.base_url + "../../etc/passwd")[0] == 404
     assert fetch(built_site.base_url + "%2e%2e/%2e%2e/etc/passwd")[0] == 404
     assert fetch(built_site.base_url)[0] == 200
+
+
+def test_404_page_links_work_from_a_nested_missing_url(built_site):
+    """GitHub Pages serves 404.html at whatever URL was missing, so its links must
+    not depend on where it is served (root-relative with the base path)."""
+    crawler = Crawler(built_site)
+    missing = built_site.base_url + "no/such/deep/page/"
+    status, body, _ = fetch(missing)
+    assert status == 404 and body
+    problems = [p for what, raw in references(lxml_html.fromstring(body))
+                for p in crawler.check("404 at a nested URL", missing, what, raw)]
+    assert crawler.checked > 5
+    assert problems == [], "\n".join(problems)
