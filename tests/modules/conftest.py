@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 import zipfile
 from pathlib import Path
 
@@ -13,13 +14,21 @@ from folio.build import BuildOptions, Builder
 EXAMPLE_SITE = Path(__file__).resolve().parents[2] / "example-site"
 
 
-def build_site(root: Path, **options):
-    return Builder(root, BuildOptions(search=False, cache=False, **options)).build()
+def build_site(root: Path, cache: bool = False, **options):
+    return Builder(root, BuildOptions(search=False, cache=cache, **options)).build()
 
 
 @pytest.fixture(scope="session")
-def example_build():
-    return build_site(EXAMPLE_SITE)
+def example_copy(tmp_path_factory) -> Path:
+    """The example site copied once; its image cache makes later copies build fast."""
+    root = tmp_path_factory.mktemp("example") / "site"
+    shutil.copytree(EXAMPLE_SITE, root, ignore=shutil.ignore_patterns("_site", ".folio-cache"))
+    return root
+
+
+@pytest.fixture(scope="session")
+def example_build(example_copy):
+    return build_site(example_copy, cache=True)
 
 
 @pytest.fixture(scope="session")
