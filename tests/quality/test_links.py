@@ -24,7 +24,7 @@ def fetch(url: str) -> tuple[int, bytes, str]:
         with urllib.request.urlopen(url, timeout=30) as resp:
             return resp.status, resp.read(), resp.headers.get_content_type()
     except urllib.error.HTTPError as err:
-        return err.code, b"", ""
+        return err.code, err.read(), err.headers.get_content_type()
 
 
 def _srcset(value: str) -> list[str]:
@@ -67,6 +67,15 @@ def references(doc) -> list[tuple[str, str]]:
     return refs
 
 
+@lru_cache(maxsize=None)
+def _ids(doc) -> frozenset[str]:
+    return frozenset({*doc.xpath("//@id"), *doc.xpath("//a/@name")})
+
+
+def ids_of(doc) -> set[str]:
+    return set(_ids(doc))
+
+
 class Crawler:
     def __init__(self, site) -> None:
         self.site = site
@@ -78,8 +87,7 @@ class Crawler:
         status, body, ctype = fetch(url)
         ids = None
         if status == 200 and ctype == "text/html":
-            doc = lxml_html.fromstring(body)
-            ids = {*doc.xpath("//@id"), *doc.xpath("//a/@name")}
+            ids = ids_of(lxml_html.fromstring(body))
         return status, ids
 
     def crawl(self) -> list[str]:
@@ -92,12 +100,18 @@ class Crawler:
                 continue
             doc = lxml_html.fromstring(body or (self.site.out / rel).read_bytes())
             for what, raw in references(doc):
-                problems += self.check(rel, page_url, what, raw)
+                problems += self.check(rel, page_url, what, raw, ids_of(doc))
         return problems
 
-    def check(self, rel: str, page_url: str, what: str, raw: str) -> list[str]:
+    def check(self, rel: str, page_url: str, what: str, raw: str,
+              page_ids: set[str] | None = None) -> list[str]:
         raw = raw.strip()
         if not raw or raw == "#":
+            return []
+        if raw.startswith("#") and page_ids is not None:  # same document, wherever it is served
+            self.checked += 1
+            if unquote(raw[1:]) not in page_ids:
+                return [f"{rel}: {what} {raw!r}: no such id on the page"]
             return []
         target = urljoin(page_url, raw)
         parts = urlsplit(target)
@@ -135,6 +149,8 @@ def test_crawler_catches_broken_links_and_fragments(built_site):
     page = built_site.url("index.html")
     assert crawler.check("x", page, "a", "nope/") == [f"x: a 'nope/' -> 404"]
     assert "no id" in crawler.check("x", page, "a", "#no-such-id")[0]
+    assert "no such id" in crawler.check("x", page, "a", "#nope", {"main"})[0]
+    assert crawler.check("x", page, "a", "#main", {"main"}) == []
     assert "leaves the base path" in crawler.check("x", page, "a", "/work/")[0]
     assert "scheme" in crawler.check("x", page, "a", "javascript:alert(1)")[0]
     assert crawler.check("x", page, "a", "#main") == []
@@ -155,7 +171,8 @@ def test_404_page_links_work_from_a_nested_missing_url(built_site):
     missing = built_site.base_url + "no/such/deep/page/"
     status, body, _ = fetch(missing)
     assert status == 404 and body
-    problems = [p for what, raw in references(lxml_html.fromstring(body))
-                for p in crawler.check("404 at a nested URL", missing, what, raw)]
+    doc = lxml_html.fromstring(body)
+    problems = [p for what, raw in references(doc)
+                for p in crawler.check("404 at a nested URL", missing, what, raw, ids_of(doc))]
     assert crawler.checked > 5
     assert problems == [], "\n".join(problems)
