@@ -20,11 +20,11 @@ def run(*args, cwd=None):
     return runner.invoke(cli, list(args), catch_exceptions=False)
 
 
-def test_export_each_format(tmp_path, example_files):
+def test_export_each_format(tmp_path, example_files, example_copy):
     for fmt, name in (("zip", f"{SLUG}.zip"), ("imscc", f"{SLUG}.imscc"),
                       ("scorm", f"{SLUG}-scorm.zip")):
         out = tmp_path / name
-        result = run("module", "export", SLUG, "--site", str(EXAMPLE_SITE), "--format", fmt,
+        result = run("module", "export", SLUG, "--site", str(example_copy), "--format", fmt,
                      "-o", str(out))
         assert result.exit_code == 0, result.output
         assert f"bytes, {fmt})" in result.output

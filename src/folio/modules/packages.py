@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
 
 from ..errors import FolioError
 from ..model import Module, Site
@@ -10,7 +13,7 @@ from .export_zip import build_folio_zip
 from .imscc import build_imscc
 from .offline import ReadFile, offline_module
 from .scorm import build_scorm
-from .view import package_files
+from .view import builtin_theme_file, package_files
 
 FORMATS = ("zip", "imscc", "scorm")
 
@@ -40,3 +43,23 @@ def build_packages(site: Site, rendered: Mapping, read_file: ReadFile) -> dict[s
         scorm = offline_module(site, module, rendered, read_file, scorm=True)
         out[folder + names["scorm"]] = build_scorm(site, module, scorm)
     return out
+
+
+@lru_cache(maxsize=1)
+def code_stamp() -> str:
+    """A digest of everything besides the site that shapes the packages' bytes:
+    this package's code, templates and static files, and the default theme's
+    lesson.js. A cache of build_packages() output must include it in its key."""
+    here = Path(__file__).resolve().parent
+    digest = hashlib.blake2b(digest_size=16)
+    files = sorted(p for p in here.rglob("*") if p.is_file() and p.suffix in {".py", ".html", ".css", ".js"})
+    files.append(builtin_theme_file("static/js/lesson.js"))
+    for path in files:
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def source_paths(site: Site) -> tuple[str, ...]:
+    """The site files copied byte for byte into the packages (besides assets)."""
+    return tuple(path for module in site.modules
+                 for path in (module.source.path, *(lesson.source.path for lesson in module.lessons)))
