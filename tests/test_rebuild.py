@@ -1,0 +1,143 @@
+"""Whatever a rebuild reuses, its output equals a clean build of the same files.
+
+A Builder is kept across a random sequence of edits (bodies, front matter,
+new, deleted and renamed files, skills, config, a site template); after each
+one its in-memory site is compared with a fresh, cache-less build.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from folio.build import BuildOptions, Builder
+from folio.errors import BuildFailed
+from folio_testing import write_tree
+
+SITE = {
+    "folio.yaml": "title: Rebuilds\nbase_url: https://ex.test/sub/\ntracks:\n  - {id: data, title: Data}\n",
+    "skills.yaml": "- id: sql\n  name: SQL\n- id: excel\n  name: Excel\n",
+    "case-studies/a.md": "---\ntitle: Case A\nskills: [sql]\ntracks: [data]\n---\nAlpha body, see [b](b.md).\n",
+    "case-studies/b.md": "---\ntitle: Case B\nskills: [excel]\n---\nBeta body.\n",
+    "posts/p.md": "---\ntitle: Post P\ndate: 2024-05-01\ntags: [notes]\nskills: [sql]\n---\nPost body.\n",
+    "pages/about.md": "---\ntitle: About\nmenu: 1\n---\nAbout body with [a](../case-studies/a.md).\n",
+    "modules/m/module.yaml": "title: Module M\nskills: [excel]\n",
+    "modules/m/01-one.md": "---\ntitle: One\nduration: 10m\n---\nLesson one.\n",
+    "modules/m/02-two.md": "---\ntitle: Two\n---\nLesson two.\n",
+}
+
+
+def body_edit(root: Path, n: int) -> None:
+    path = root / ["case-studies/a.md", "case-studies/b.md", "posts/p.md", "modules/m/01-one.md",
+                   "pages/about.md", "profile.md"][n % 6]
+    if path.exists():
+        path.write_text(path.read_text() + f"\nMore words {n}.\n")
+
+
+def title_edit(root: Path, n: int) -> None:
+    path = root / "case-studies/b.md"
+    if path.exists():
+        path.write_text(path.read_text().replace("title: Case B", f"title: Case B{n}", 1)
+                        .replace(f"title: Case B{n - 1}", f"title: Case B{n}", 1))
+
+
+def add_post(root: Path, n: int) -> None:
+    (root / f"posts/new-{n}.md").write_text(
+        f"---\ntitle: New {n}\ndate: 2024-06-{n % 27 + 1:02d}\ntags: [notes, n{n % 3}]\n---\nNew post {n}.\n")
+
+
+def delete_post(root: Path, n: int) -> None:
+    posts = sorted((root / "posts").glob("*.md"))
+    if len(posts) > 1:
+        posts[n % len(posts)].unlink()
+
+
+def rename_case(root: Path, n: int) -> None:
+    src = root / "case-studies/b.md"
+    if src.exists():
+        src.rename(root / f"case-studies/b{n}.md")
+    else:
+        moved = sorted((root / "case-studies").glob("b*.md"))
+        if moved:
+            moved[0].rename(src)
+
+
+def skills_edit(root: Path, n: int) -> None:
+    path = root / "skills.yaml"
+    path.write_text(path.read_text().replace("name: Excel", f"name: Excel {n}", 1)
+                    if n % 2 else "- id: sql\n  name: SQL\n- id: excel\n  name: Excel\n")
+
+
+def config_edit(root: Path, n: int) -> None:
+    path = root / "folio.yaml"
+    path.write_text(path.read_text().replace("title: Rebuilds", f"title: Rebuilds {n}", 1)
+                    if "title: Rebuilds\n" in path.read_text() else SITE["folio.yaml"])
+
+
+def template_edit(root: Path, n: int) -> None:
+    tpl = root / "templates" / "404.html"
+    if n % 2:
+        tpl.parent.mkdir(exist_ok=True)
+        tpl.write_text(f'{{% extends "base.html" %}}{{% block content %}}<p>Lost {n}</p>{{% endblock %}}')
+    elif tpl.exists():
+        tpl.unlink()
+
+
+def break_then_fix(root: Path, n: int) -> None:
+    path = root / "posts/p.md"
+    if path.exists():
+        path.write_text(path.read_text().replace("skills: [sql]", "skills: [sqll]"))
+
+
+EDITS = [body_edit, title_edit, add_post, delete_post, rename_case, skills_edit, config_edit,
+         template_edit, break_then_fix]
+
+
+def fresh(root: Path):
+    try:
+        return Builder(root, BuildOptions(search=False, cache=False)).build().files
+    except BuildFailed as exc:
+        return [d.headline() for d in exc.diagnostics]
+
+
+def kept(builder: Builder):
+    try:
+        return builder.build().files
+    except BuildFailed as exc:
+        return [d.headline() for d in exc.diagnostics]
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.tuples(st.sampled_from(EDITS), st.integers(1, 50)), min_size=1, max_size=5))
+def test_any_edit_sequence_rebuilds_to_a_clean_build(tmp_path_factory, edits):
+    root = tmp_path_factory.mktemp("site")
+    write_tree(root, SITE)
+    builder = Builder(root, BuildOptions(search=False))
+    assert not isinstance(kept(builder), list)
+    for edit, n in edits:
+        edit(root, n)
+        got = kept(builder)
+        want = fresh(root)
+        if isinstance(want, list) or isinstance(got, list):
+            assert got == want
+        else:
+            assert sorted(got) == sorted(want)
+            assert [p for p in want if got[p] != want[p]] == []
+        if edit is break_then_fix:  # fix it again so later edits build
+            path = root / "posts/p.md"
+            if path.exists():
+                path.write_text(path.read_text().replace("skills: [sqll]", "skills: [sql]"))
+    shutil.rmtree(root, ignore_errors=True)
+
+
+def test_body_edit_rerenders_only_pages_that_show_it(tmp_path):
+    root = write_tree(tmp_path / "site", SITE)
+    builder = Builder(root, BuildOptions(search=False))
+    builder.build()
+    body_edit(root, 2)  # posts/p.md
+    result = builder.build()
+    assert 0 < builder.pages.last_rendered_count < len([p for p in result.files if p.endswith(".html")])
+    assert result.files == fresh(root)
