@@ -115,7 +115,7 @@ def test_home_shows_profile_availability_tracks_and_featured_work(built):
     text = doc.text_content()
     assert "Ada Example" in doc.xpath("//h1")[0].text_content()
     assert "small teams" in text  # the bio from profile.md
-    assert "Available for new projects from January 2030" in text
+    assert "Available for new projects until Jan 2030" in text
     assert doc.xpath('//a[@href="/repo/tracks/data/"]')
     assert doc.xpath('//a[@href="/repo/work/boxly/"]')
     assert doc.xpath('//a[@href="/repo/skills/sql/"]')
