@@ -9,6 +9,7 @@ import shutil
 import threading
 import zipfile
 import io
+import re
 from pathlib import Path
 
 import pytest
@@ -171,3 +172,19 @@ def test_scorm_lesson_works_without_an_lms(served, tab):
     assert tab.evaluate("window.FolioLMS.present") is False
     tab.locator("[data-complete]").click()
     assert tab.locator("[data-complete]").get_attribute("aria-pressed") == "true"
+
+
+def test_print_page_makes_a_clean_handout(served, tab):
+    base, _ = served
+    tab.goto(base + "portfolio/" + SF + "print/")
+    tab.emulate_media(media="print")
+    for chrome in ("header.site-header", "footer.site-footer", ".no-print"):
+        if tab.locator(chrome).count():
+            assert not tab.locator(chrome).first.is_visible(), chrome
+    assert tab.locator("section.print-lesson").count() == 4
+    breaks = tab.evaluate("Array.from(document.querySelectorAll('.print-lesson'))"
+                          ".map(s => getComputedStyle(s).breakBefore)")
+    assert breaks == ["page"] * 4
+    pdf = tab.pdf(format="A4")
+    pages = re.findall(rb"/Type\s*/Page(?!s)", pdf)
+    assert pdf.startswith(b"%PDF") and len(pages) >= 5  # a cover, then a page per lesson
