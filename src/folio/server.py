@@ -299,6 +299,12 @@ class LiveState:
         self.snapshot = Snapshot(old.epoch + 1, old.files, old.base_path, errors, old.built)
         self._announce(old.epoch + 1, set(), success=False)
 
+    def use_base_path(self, base_path: str) -> None:
+        """Before any good build: serve the waiting page under the configured base path."""
+        old = self.snapshot
+        if not old.built:
+            self.snapshot = Snapshot(old.epoch, old.files, base_path, old.errors, False)
+
     def _announce(self, epoch: int, changed: set[str], success: bool) -> None:
         with self._cond:
             self.builds += 1

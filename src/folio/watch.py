@@ -234,17 +234,18 @@ class SiteWatcher:
             except Exception as exc:  # noqa: BLE001 - the supervisor must outlive any failure
                 self.log(f"warning: could not restart file watching: {exc}")
 
-    def stop(self) -> None:
+    def stop(self, wait: bool = True) -> None:
+        """Stop watching; `wait=False` when the process is about to exit anyway."""
         self._stop.set()
         with self._lock:
             if self.observer is not None:
-                _stop_observer(self.observer)
+                _stop_observer(self.observer, wait)
 
 
-def _stop_observer(observer) -> None:
+def _stop_observer(observer, wait: bool = True) -> None:
     try:
         observer.stop()
-        if observer.is_alive():
+        if wait and observer.is_alive():
             observer.join(timeout=1.0)
     except Exception:  # noqa: BLE001 - stopping a broken observer must not raise
         pass

@@ -218,5 +218,10 @@ class InProcessServer(Client):
 
 
 def write(path: Path, text: str) -> None:
+    """Write a whole file atomically (temp file + rename), so a build that starts
+    in the middle never sees it half-written. The temp name ends in "~", which
+    folio ignores; tests of in-place writes write in place on purpose."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
+    tmp = path.with_name(path.name + ".part~")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

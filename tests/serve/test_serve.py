@@ -192,3 +192,13 @@ def test_site_folder_moved_away_and_back(serve, tmp_path):
     write(srv.site / "pages" / "about.md", page_md("About", "Back again."))
     srv.wait_for_text("about/", "Back again.", timeout=10)
     assert sys.platform != "linux" or srv.proc.poll() is None
+
+
+def test_failed_first_build_still_prints_the_configured_base_path(serve):
+    files = site_files(base="/repo/")
+    files["pages/about.md"] = "---\ntitle: [broken\n---\n"
+    srv = serve(files)
+    assert srv.base == "/repo/" and srv.status()["errors"]
+    assert srv.request("/")[0] == 302
+    write(srv.site / "pages" / "about.md", page_md("About", "Now it builds."))
+    srv.wait_for_text("about/", "Now it builds.")

@@ -21,7 +21,7 @@ from ..errors import FolioError
 from .common import echo_diagnostics
 
 WILDCARD_HOSTS = ("0.0.0.0", "::", "[::]", "")
-EXIT_GRACE = 1.2  # seconds to let a running build finish before the process ends anyway
+EXIT_GRACE = 0.8  # seconds to let a running build finish before the process ends anyway
 
 
 def _say(text: str) -> None:
@@ -94,6 +94,23 @@ def watch_roots(root: Path, site) -> tuple[list[Path], list[Path]]:
     return roots, [output]
 
 
+def _interrupt(signum, frame) -> None:
+    """SIGTERM and SIGHUP stop the server the way Ctrl-C does, even mid-build."""
+    raise KeyboardInterrupt
+
+
+def _configured_base_path(root: Path) -> str:
+    """The base path from folio.yaml when the first build failed, so the printed
+    URL is right once the error is fixed; "/" when folio.yaml itself is broken."""
+    from ..config import load_config
+    from ..errors import Report
+
+    try:
+        return load_config(root, Report()).base_path
+    except (FolioError, OSError):
+        return "/"
+
+
 def run(site_dir: Path | None, host: str = "127.0.0.1", port: int = 8000,
         allowed_hosts: Iterable[str] = (), stop: threading.Event | None = None,
         builder=None, observer_class=None, on_ready: Callable[[str], None] | None = None) -> int:
@@ -129,8 +146,13 @@ def run(site_dir: Path | None, host: str = "127.0.0.1", port: int = 8000,
     builder_thread: threading.Thread | None = None
     previous = {}
     try:
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGTERM, signal.SIGHUP):
+                previous[sig] = signal.signal(sig, _interrupt)
         watcher.start()  # before the first build: edits during it are not lost
-        live_build.build()
+        _say(f"Building {click.format_filename(str(root))} (drafts included) ...")
+        if not live_build.build():
+            live.use_base_path(_configured_base_path(root))
         server.start()
         url = server.url("[::1]" if ":" in host and not wildcard else
                          "127.0.0.1" if wildcard or not host else host)
@@ -144,9 +166,6 @@ def run(site_dir: Path | None, host: str = "127.0.0.1", port: int = 8000,
 
         builder_thread = threading.Thread(target=rebuild_loop, name="folio-rebuild", daemon=True)
         builder_thread.start()
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGTERM, signal.SIGHUP):
-                previous[sig] = signal.signal(sig, lambda *_: stop.set())
         while not stop.wait(0.25):
             pass
     except KeyboardInterrupt:
@@ -155,9 +174,9 @@ def run(site_dir: Path | None, host: str = "127.0.0.1", port: int = 8000,
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         queue.close()
-        watcher.stop()
+        watcher.stop(wait=False)
         server.stop()
-        if builder_thread is not None:
+        if builder_thread is not None and live.building:
             builder_thread.join(EXIT_GRACE)
     _say("Stopped.")
     return 0
