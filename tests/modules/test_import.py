@@ -288,3 +288,12 @@ def test_raw_html_in_an_imported_lesson_never_runs(tmp_path, package, target):
         assert not [a for a in body.xpath(".//@*") if a.attrname.startswith("on")]
         assert not [h for h in body.xpath(".//@href | .//@src") if "javascript" in h.lower()]
         assert 'alert("x")' in body.text_content()  # shown as text, not run
+
+
+@pytest.mark.parametrize("change", [{"source": "javascript:alert(1)"},
+                                    {"authors": [{"name": "X", "url": "data:text/html,<script>"}]}])
+def test_unsafe_urls_in_the_manifest_are_refused(tmp_path, package, target, change):
+    path = write(tmp_path, resign(unzip(package), **change))
+    with pytest.raises(FolioError, match="unsafe or unsupported URL"):
+        import_module(path, target)
+    assert not (target / "modules").exists()

@@ -136,6 +136,12 @@ def read_manifest(files: dict[str, bytes], where: str) -> dict:
         raise _bad(f"{MANIFEST}: 'files' must map each path to its sha256", where)
     if not isinstance(meta.get("authors", []), list):
         raise _bad(f"{MANIFEST}: 'authors' must be a list", where)
+    urls = [("source", meta.get("source", ""))]
+    urls += [("authors", a.get("url", "")) for a in meta.get("authors", []) if isinstance(a, dict)]
+    for key, url in urls:
+        if url and not (isinstance(url, str) and url.startswith(("https://", "http://"))):
+            raise _bad(f"{MANIFEST}: '{key}' has an unsafe or unsupported URL: {url!r}", where,
+                       "only http(s) addresses are accepted")
     return meta
 
 
