@@ -264,3 +264,11 @@ def test_no_site_folder_is_an_error(tmp_path):
     result = doctor(tmp_path)
     assert result.exit_code == 1
     assert "no folio.yaml found" in result.output
+
+
+def test_real_command_exit_codes(make_site, folio_cli):
+    ready = folio_cli("doctor", str(make_site(GOOD)))
+    assert ready.returncode == 0 and "Ready to deploy" in ready.stdout
+    broken = folio_cli("doctor", str(make_site({**GOOD, ".github/workflows/pages.yml": None})))
+    assert broken.returncode == 1 and "Traceback" not in broken.stderr
+    assert ".github/workflows: error: no GitHub Actions workflow" in broken.stdout
