@@ -141,8 +141,8 @@ def test_volunteer_awards_publications_become_a_page(seeded):
     meta, body = front(seeded / "pages/beyond-work.md")
     assert meta["title"] == "Beyond work"
     for text in ("## Volunteering", "Volunteer researcher, Code for Portugal", "May 2020 – December 2023",
-                 "## Awards", "**Prémio Serviço Público Digital**, Agência para a Modernização "
-                 "Administrativa, 15 November 2023.", "## Certificates",
+                 "## Awards", ("**Prémio Serviço Público Digital**, Agência para a Modernização "
+                              "Administrativa, 15 November 2023."), "## Certificates",
                  "Certified Usability Analyst", "## Publications",
                  "<https://journal.example.org/older-residents>", "## Interests", "**Board games**"):
         assert text in body, text
@@ -360,3 +360,56 @@ def test_skill_ids_are_valid_and_unique_for_any_names(names):
     ids = [s["id"] for s in out]
     assert len(ids) == len(names) == len(set(ids))
     assert all(valid_id(i) for i in ids), ids
+
+
+# -- any resume that imports, builds -----------------------------------------------------
+
+_text = st.text(max_size=30)
+_date = st.one_of(st.just(""), st.from_regex(
+    r"^(19|20)\d\d(-(0[1-9]|1[0-2])(-(0[1-9]|1[0-9]|2[0-8]))?)?$", fullmatch=True))
+_url = st.one_of(st.just(""), st.just("https://ex.org/a b"), st.just("https://ex.org/x)y"),
+                 st.just("javascript:alert(1)"), _text)
+_texts = st.lists(_text, max_size=3)
+RESUMES = st.fixed_dictionaries({
+    "basics": st.fixed_dictionaries({
+        "name": st.text(st.characters(min_codepoint=0x21, max_codepoint=0x2000), min_size=1,
+                        max_size=20),
+        "label": _text, "email": _text, "phone": _text, "url": _url, "summary": _text,
+        "location": st.fixed_dictionaries({"city": _text, "countryCode": _text}),
+        "profiles": st.lists(st.fixed_dictionaries({"network": _text, "url": _url}), max_size=2)}),
+    "work": st.lists(st.fixed_dictionaries({
+        "name": _text, "position": _text, "summary": _text, "startDate": _date, "endDate": _date,
+        "highlights": _texts, "url": _url, "description": _text, "location": _text}), max_size=3),
+    "projects": st.lists(st.fixed_dictionaries({
+        "name": _text, "description": _text, "keywords": _texts, "roles": _texts,
+        "startDate": _date, "url": _url}), max_size=2),
+    "skills": st.lists(st.fixed_dictionaries({"name": _text, "level": _text, "keywords": _texts}),
+                       max_size=4),
+    "education": st.lists(st.fixed_dictionaries({
+        "institution": _text, "area": _text, "studyType": _text, "startDate": _date,
+        "courses": _texts, "url": _url}), max_size=2),
+    "awards": st.lists(st.fixed_dictionaries({"title": _text, "date": _date, "awarder": _text,
+                                              "summary": _text}), max_size=2),
+    "volunteer": st.lists(st.fixed_dictionaries({"organization": _text, "position": _text,
+                                                 "summary": _text, "highlights": _texts}),
+                          max_size=2),
+    "references": st.lists(st.fixed_dictionaries({"name": _text, "reference": _text}), max_size=2),
+    "languages": st.lists(st.fixed_dictionaries({"language": _text, "fluency": _text}), max_size=2),
+    "interests": st.lists(st.fixed_dictionaries({"name": _text, "keywords": _texts}), max_size=2),
+})
+
+
+@pytest.mark.slow
+@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@given(RESUMES)
+def test_any_resume_that_imports_builds_without_warnings(doc):
+    from folio.build import Builder, BuildOptions
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "r.json"
+        path.write_text(json.dumps(doc), encoding="utf-8")
+        site = Path(tmp) / "site"
+        create_site(site, path)
+        result = Builder(site, BuildOptions(search=False, cache=False, explicit_site=True,
+                                            jobs=1)).build()
+        assert result.warnings == ()
