@@ -201,6 +201,9 @@ class _Helpers:
         self.site, self.rendered, self.images = site, rendered, images or {}
         social = _optional("social")
         self.card_url = getattr(social, "card_url", None) if social else None
+        # Pages without a card of their own share the home page's (folio.social.og_card_url).
+        self.cards = {spec.url for spec in social.card_specs(site)} \
+            if self.card_url and hasattr(social, "card_specs") else None
 
     def _found(self, entity: Any) -> Any:
         if isinstance(entity, str):
@@ -267,7 +270,9 @@ class _Helpers:
     def og_image(self, url: str, img: Any) -> str:
         if img is not None:
             return self.image_url(img)
-        return self.card_url(url) if self.card_url else ""
+        if not self.card_url:
+            return ""
+        return self.card_url(url if self.cards is None or url in self.cards else "/")
 
 
 @dataclass(slots=True)
