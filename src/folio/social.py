@@ -207,7 +207,8 @@ def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
     site_dir = Path(site_dir)
     colors = theme_colors(site, site_dir, theme_options)
     photo = _photo_bytes(site, site_dir)
-    common = json.dumps({"colors": colors, "name": site.profile.name, "site": site.config.title,
+    footer = _footer_line(site)
+    common = json.dumps({"colors": colors, "name": site.profile.name, "site": footer,
                          "fonts": _font_identity()}, sort_keys=True)
     photo_hash = hashlib.sha256(photo).hexdigest() if photo else "-"
     cache = open_cache(cache_dir, "og", CARD_VERSION)
@@ -223,13 +224,20 @@ def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
             todo.append((path, key, spec))
     # One thread: drawing and zlib hold the GIL, threads measured slower (2 CPUs).
     avatar = _round_photo(photo, _PHOTO) if photo and todo else None  # once, not per card
-    drawn = [_draw(spec, colors, site.profile.name, site.config.title, avatar)
+    drawn = [_draw(spec, colors, site.profile.name, footer, avatar)
              for _path, _key, spec in todo]
     for (path, key, _spec), png in zip(todo, drawn, strict=True):
         cache.put_bytes(key, png)
         out[path] = png
     counters["renders"] += len(todo)
     return dict(sorted(out.items()))
+
+
+def _footer_line(site: Site) -> str:
+    """Under the name: the site's title, or its address when the title repeats the name."""
+    if site.profile.name.casefold() not in site.config.title.casefold():
+        return site.config.title
+    return site.config.base_url.split("://", 1)[-1].rstrip("/")
 
 
 def _photo_bytes(site: Site, site_dir: Path) -> bytes | None:
@@ -278,7 +286,7 @@ def _draw(spec: CardSpec, colors: dict[str, str], name: str, site_title: str,
               width=2)
     draw.text((x, height - 122), _fit_line(name, name_font, width - 2 * _MARGIN),
               font=name_font, fill=colors["text"])
-    if site_title and site_title != name:
+    if site_title:
         draw.text((x, height - 72), _fit_line(site_title, site_font, width - 2 * _MARGIN),
                   font=site_font, fill=colors["muted"])
     buf = io.BytesIO()
