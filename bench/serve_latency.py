@@ -11,6 +11,7 @@ machine), the spread, and the server's own rebuild times.
     python bench/serve_latency.py                       # 1,000 and 10,000 pages
     python bench/serve_latency.py --pages 1000 --edits 20
     python bench/serve_latency.py --pages 1000 --profile   # where a rebuild spends its time
+    python bench/serve_latency.py --pages 10000 --profile --skip-cards
 
 --profile builds in-process instead, edits the same file, and prints a
 pyinstrument profile of one rebuild (pip install pyinstrument).
@@ -135,11 +136,13 @@ def measure(pages: int, edits: int) -> dict:
             "rebuilds": rebuilds[-edits:]}
 
 
-def profile(pages: int) -> None:
+def profile(pages: int, skip_cards: bool = False) -> None:
     from pyinstrument import Profiler
 
     from folio.build import BuildOptions, Builder
 
+    if skip_cards:  # a first build draws one PNG per page: hours at 10,000 pages on a busy machine
+        Builder._social_cards = lambda self, site, chain: {}
     site = generate(pages)
     path, _ = target(site)
     original = path.read_text()
@@ -153,7 +156,8 @@ def profile(pages: int) -> None:
         profiler.stop()
     finally:
         path.write_text(original)
-    print(f"# one rebuild of {pages} pages after editing {path.relative_to(site)}")
+    cards = " (social cards left out)" if skip_cards else ""
+    print(f"# one rebuild of {pages} pages after editing {path.relative_to(site)}{cards}")
     print("timings:", {k: f"{v * 1000:.0f} ms" for k, v in result.timings.items()})
     print(profiler.output_text(unicode=False, color=False, show_all=False))
 
@@ -163,10 +167,12 @@ def main() -> None:
     ap.add_argument("--pages", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--skip-cards", action="store_true",
+                    help="with --profile: leave out social cards (their first drawing is very slow)")
     args = ap.parse_args()
     if args.profile:
         for n in args.pages:
-            profile(n)
+            profile(n, args.skip_cards)
         return
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
     print(f"{'pages':>6} {'first build':>12} {'median':>8} {'p90':>8} {'min':>8} {'max':>8} "

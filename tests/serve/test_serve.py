@@ -202,3 +202,20 @@ def test_failed_first_build_still_prints_the_configured_base_path(serve):
     assert srv.request("/")[0] == 302
     write(srv.site / "pages" / "about.md", page_md("About", "Now it builds."))
     srv.wait_for_text("about/", "Now it builds.")
+
+
+@pytest.mark.skipif(not socket.has_ipv6, reason="no IPv6")
+def test_ipv6_loopback(serve):
+    import http.client
+
+    try:
+        with socket.socket(socket.AF_INET6) as probe:
+            probe.bind(("::1", 0))
+    except OSError:
+        pytest.skip("::1 is not available")
+    srv_url = serve(None, "--host", "::1").url
+    assert re.match(r"http://\[::1\]:\d+/$", srv_url)
+    conn = http.client.HTTPConnection("::1", int(srv_url.rsplit(":", 1)[1].strip("/")), timeout=5)
+    conn.request("GET", "/about/")
+    assert conn.getresponse().status == 200
+    conn.close()

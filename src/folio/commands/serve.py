@@ -154,8 +154,10 @@ def run(site_dir: Path | None, host: str = "127.0.0.1", port: int = 8000,
         if not live_build.build():
             live.use_base_path(_configured_base_path(root))
         server.start()
-        url = server.url("[::1]" if ":" in host and not wildcard else
-                         "127.0.0.1" if wildcard or not host else host)
+        shown = host.strip().strip("[]")
+        if wildcard:
+            shown = "::1" if ":" in shown else "127.0.0.1"
+        url = server.url(shown)
         _say(f"Serving on {url}")
         if on_ready:
             on_ready(url)
