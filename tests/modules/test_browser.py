@@ -188,3 +188,28 @@ def test_print_page_makes_a_clean_handout(served, tab):
     pdf = tab.pdf(format="A4")
     pages = re.findall(rb"/Type\s*/Page(?!s)", pdf)
     assert pdf.startswith(b"%PDF") and len(pages) >= 5  # a cover, then a page per lesson
+
+
+AXE = Path(__file__).resolve().parents[1] / "js" / "node_modules" / "axe-core" / "axe.min.js"
+
+
+@pytest.mark.skipif(not AXE.is_file(), reason="axe-core not installed (npm ci in tests/js)")
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_module_pages_pass_axe_after_interaction(served, browser, scheme):
+    base, _ = served
+    context = browser.new_context(color_scheme=scheme)
+    tab = context.new_page()
+    try:
+        for path in ("modules/", SF, SF + "lookups-without-tears/", SF + "print/"):
+            tab.goto(base + "portfolio/" + path)
+            if path.endswith("tears/"):  # the states that only exist after clicks
+                tab.locator("article [data-complete]").click()
+                questions = tab.locator("fieldset[data-question]")
+                questions.nth(0).get_by_label("The closest value").check()
+                questions.nth(1).get_by_label("TRIM").check()
+            tab.add_script_tag(path=str(AXE))
+            result = tab.evaluate("async () => await axe.run(document, {runOnly: {type: 'tag', "
+                                  "values: ['wcag2a', 'wcag2aa', 'best-practice']}})")
+            assert [(v["id"], [n["target"] for n in v["nodes"]]) for v in result["violations"]] == [], path
+    finally:
+        context.close()
