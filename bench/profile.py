@@ -50,7 +50,7 @@ def main() -> None:
     a.work.mkdir(parents=True, exist_ok=True)
     a.out.mkdir(parents=True, exist_ok=True)
     site = corpus(a.work, a.pages, a.seed)
-    out_dir = a.work / f"profile-out-{a.pages}"
+    out_dir = a.work / f"corpus-{a.pages}-profile-out"
     shutil.rmtree(site / ".folio-cache", ignore_errors=True)
     shutil.rmtree(out_dir, ignore_errors=True)
     extra = a.build_args.split()

@@ -22,6 +22,7 @@ The markdown table goes to stdout; --json writes every sample.
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import platform
@@ -119,21 +120,22 @@ def reset(site: Path, out: Path) -> None:
 
 def corpus(work: Path, pages: int, seed: int) -> Path:
     """The generated site, reused between runs when generator and parameters match."""
-    stamp = f"{pages} {seed} {(BENCH / 'gen_corpus.py').stat().st_mtime_ns}"
-    site = work / f"site-{pages}"
-    if (work / f"site-{pages}.stamp").exists() and (work / f"site-{pages}.stamp").read_text() == stamp:
+    stamp = f"{pages} {seed} {hashlib.sha256((BENCH / 'gen_corpus.py').read_bytes()).hexdigest()}"
+    site = work / f"corpus-{pages}-s{seed}"  # a name no other benchmark writes to
+    marker = work / f"corpus-{pages}-s{seed}.stamp"
+    if marker.exists() and marker.read_text() == stamp:
         return site
     shutil.rmtree(site, ignore_errors=True)
     generate(site, pages, seed)
-    (work / f"site-{pages}.stamp").write_text(stamp)
+    marker.write_text(stamp)
     return site
 
 
 def bench_size(work: Path, pages: int, runs: int, seed: int, serial: bool) -> Row:
     site = corpus(work, pages, seed)
-    out = work / f"out-{pages}"
+    out = work / f"corpus-{pages}-out"
     row = Row(pages)
-    cheap_runs = max(runs, 5)
+    cheap_runs = max(runs, 3)
 
     def record(name: str, sample: Sample) -> None:
         row.samples.setdefault(name, []).append(sample)
@@ -141,9 +143,9 @@ def bench_size(work: Path, pages: int, runs: int, seed: int, serial: bool) -> Ro
             row.notes.append(f"{name} failed (exit {sample.returncode}): {sample.output.strip()[-600:]}")
 
     for _ in range(runs):
-        shutil.rmtree(work / "floor-out", ignore_errors=True)
+        shutil.rmtree(work / f"corpus-{pages}-floor", ignore_errors=True)
         record("floor", measure([sys.executable, str(BENCH / "floor.py"), str(site),
-                                 str(work / "floor-out")]))
+                                 str(work / f"corpus-{pages}-floor")]))
     for _ in range(runs):
         reset(site, out)
         record("cold", measure(folio_build(site, out)))
@@ -169,6 +171,11 @@ def bench_size(work: Path, pages: int, runs: int, seed: int, serial: bool) -> Ro
 
 def version_startup(n: int = 10) -> list[Sample]:
     return [measure([sys.executable, "-m", "folio", "--version"]) for _ in range(n)]
+
+
+def bare_startup(n: int = 10) -> list[Sample]:
+    """The interpreter alone, so start-up can be judged against what Python itself costs."""
+    return [measure([sys.executable, "-c", "pass"]) for _ in range(n)]
 
 
 def machine() -> dict[str, str]:
@@ -202,13 +209,15 @@ def fmt(value: float | None, unit: str = "s", digits: int = 2) -> str:
     return "n/a" if value is None else f"{value:.{digits}f} {unit}"
 
 
-def table(rows: list[Row], version: list[Sample], info: dict[str, str]) -> str:
+def table(rows: list[Row], version: list[Sample], info: dict[str, str],
+          bare: list[Sample] | None = None) -> str:
     lines = [f"Machine: {info['nproc']} CPUs ({info['cpu']}), {info['ram']} RAM, "
              f"Python {info['python']}; {info['date']}; load average at start {info['load']}, "
              f"at end {' / '.join(f'{x:.1f}' for x in os.getloadavg())}.", ""]
     lines.append("| pages | floor | cold | cold/floor | floor CPU | cold CPU | CPU ratio | serial cold "
-                 "| warm | warm/cold | one edit | peak RSS (largest process) | peak RSS (all processes) |")
-    lines.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+                 "| warm | warm/cold | warm CPU | one edit | edit CPU | peak RSS (largest process) "
+                 "| peak RSS (all processes) |")
+    lines.append("|" + " ---: |" * 15)
     for row in rows:
         s = row.samples
         floor, cold, warm = med(s.get("floor")), med(s.get("cold")), med(s.get("warm"))
@@ -220,11 +229,17 @@ def table(rows: list[Row], version: list[Sample], info: dict[str, str]) -> str:
         tree = max((x.tree_rss_mb for k in ("cold", "warm", "edit") for x in s.get(k, [])), default=None)
         lines.append(f"| {row.pages:,} | {fmt(floor)} | {fmt(cold)} | {ratio} | {fmt(floor_cpu)} "
                      f"| {fmt(cold_cpu)} | {cpu_ratio} | {fmt(med(s.get('serial cold')))} "
-                     f"| {fmt(warm)} | {warm_ratio} | {fmt(med(s.get('edit')))} | {fmt(rss, 'MB', 0)} "
+                     f"| {fmt(warm)} | {warm_ratio} | {fmt(med(s.get('warm'), 'cpu_seconds'))} | {fmt(med(s.get('edit')))} "
+                     f"| {fmt(med(s.get('edit'), 'cpu_seconds'))} | {fmt(rss, 'MB', 0)} "
                      f"| {fmt(tree, 'MB', 0)} |")
     lines.append("")
-    lines.append(f"`folio --version`: {fmt(med(version, 'seconds') * 1000 if med(version) else None, 'ms', 0)} "
-                 f"(median of {len(version)}).")
+    def ms(samples: list[Sample] | None, attr: str) -> str:
+        value = med(samples, attr)
+        return fmt(value * 1000 if value is not None else None, "ms", 0)
+
+    lines.append(f"`folio --version`: {ms(version, 'seconds')} wall, {ms(version, 'cpu_seconds')} CPU "
+                 f"(median of {len(version)}); `python -c pass` on the same machine: "
+                 f"{ms(bare, 'seconds')} wall, {ms(bare, 'cpu_seconds')} CPU.")
     runs = {k: len(v) for row in rows for k, v in row.samples.items()}
     lines.append(f"Runs per median: {', '.join(f'{k} {n}' for k, n in runs.items())}.")
     for row in rows:
@@ -247,12 +262,13 @@ def main() -> None:
     a.work.mkdir(parents=True, exist_ok=True)
     info = machine()
     version = version_startup()
+    bare = bare_startup()
     rows = []
     for pages in a.pages:
         runs = a.runs if pages <= 2000 else max(1, min(a.runs, 3))
         print(f"benchmarking {pages} pages ({runs} runs)...", file=sys.stderr)
         rows.append(bench_size(a.work, pages, runs, a.seed, not a.no_serial))
-    print(table(rows, version, info))
+    print(table(rows, version, info, bare))
     if BUILD_ARGS:
         print(f"\n`folio build` ran with: {' '.join(BUILD_ARGS)}")
     if a.json:
