@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from folio.build import BuildOptions, Builder
+from folio.build import Builder, BuildOptions
 
 EXAMPLE_SITE = Path(__file__).resolve().parents[2] / "example-site"
 

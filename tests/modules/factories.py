@@ -4,8 +4,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from folio.model import (Author, Body, Lesson, Module, Profile, QuizQuestion, Site, SiteConfig,
-                         Source, Track)
+from folio.model import (
+    Author,
+    Body,
+    Lesson,
+    Module,
+    Profile,
+    QuizQuestion,
+    Site,
+    SiteConfig,
+    Source,
+    Track,
+)
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from urllib.parse import unquote
 
@@ -23,7 +23,7 @@ SCORM_WRAPPER = b"""<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">
 </xs:schema>"""
 
 
-@lru_cache(maxsize=None)
+@cache
 def schema(kind: str):
     if kind == "cc11":
         return etree.XMLSchema(etree.parse(str(SCHEMAS / "cc11/ccv1p1_imscp_v1p2_v1p0.xsd"), PARSER))

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import functools
 import http.server
+import io
 import os
+import re
 import shutil
 import threading
 import zipfile
-import io
-import re
 from pathlib import Path
 
 import pytest

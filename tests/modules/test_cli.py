@@ -36,7 +36,7 @@ def test_export_unknown_module_exits_1_with_a_hint(tmp_path):
     result = run("module", "export", "spreadsheet-foundation", "--site", str(EXAMPLE_SITE),
                  "-o", str(tmp_path / "x.zip"))
     assert result.exit_code == 1
-    assert re.search(r"^modules: error: no module 'spreadsheet-foundation'", result.output, re.M)
+    assert re.search(r"^modules: error: no module 'spreadsheet-foundation'", result.output, re.MULTILINE)
     assert "did you mean 'spreadsheet-foundations'?" in result.output
     assert not (tmp_path / "x.zip").exists()
 
@@ -55,7 +55,7 @@ def test_import_then_refuse_then_force(tmp_path, make_site, example_files):
     assert result.output.startswith(f"Added module '{SLUG}'")
     result = run("module", "import", str(package), str(site))
     assert result.exit_code == 1
-    assert re.search(rf"^modules/{SLUG}: error: module '{SLUG}' already exists", result.output, re.M)
+    assert re.search(rf"^modules/{SLUG}: error: module '{SLUG}' already exists", result.output, re.MULTILINE)
     assert "Traceback" not in result.output
     result = run("module", "import", str(package), str(site), "--force")
     assert result.exit_code == 0 and result.output.startswith("Replaced")
@@ -68,7 +68,7 @@ def test_import_hostile_package_prints_one_located_error(tmp_path, make_site):
     site = make_site({})
     result = run("module", "import", str(bad), str(site))
     assert result.exit_code == 1
-    assert re.search(r"^evil\.zip: error: package entry '\.\./\.\./outside\.md' leaves", result.output, re.M)
+    assert re.search(r"^evil\.zip: error: package entry '\.\./\.\./outside\.md' leaves", result.output, re.MULTILINE)
     assert not (tmp_path / "outside.md").exists()
 
 

@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from folio.model import ModuleOrigin, Author
+from folio.model import Author, ModuleOrigin
 from folio.modules.imscc import CC11_NS
 from folio.modules.packages import build_packages
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import hashlib
-import shutil
+import io
 import json
 import re
+import shutil
 import zipfile
-import io
 
 import lxml.html
 import pytest

@@ -7,8 +7,6 @@ import json
 import lxml.html
 import pytest
 
-from folio.errors import FolioError
-
 from .conftest import build_site, unzip
 
 MODULE = """title: Reading survey results

@@ -26,7 +26,7 @@ from . import view
 
 # inline links/images `](target "title")` and reference definitions `[x]: target`
 _INLINE = re.compile(r"(\]\(\s*<?)([^)\s>]+)")
-_REFDEF = re.compile(r"(^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?)(\S+?)(?=>?(?:[ \t]|$))", re.M)
+_REFDEF = re.compile(r"(^[ ]{0,3}\[[^\]\n]+\]:[ \t]*<?)(\S+?)(?=>?(?:[ \t]|$))", re.MULTILINE)
 
 
 def _targets(text: str):

@@ -17,7 +17,7 @@ def export_package(slug: str, site_dir: Path | None, fmt: str = "zip") -> tuple[
     """(file name, bytes) of the package, built exactly as `folio build` builds it."""
     if fmt not in FORMATS:
         raise FolioError(f"unknown package format {fmt!r}", hint="use zip, imscc or scorm")
-    from ..build import BuildOptions, Builder
+    from ..build import Builder, BuildOptions
 
     result = Builder(site_dir, BuildOptions(search=False, explicit_site=site_dir is not None)).build()
     module = result.site.module(slug)

@@ -71,7 +71,7 @@ def weblink_xml(link: WebLink) -> bytes:
         f"  <title>{text(link.title)}</title>\n"
         f'  <url href={attr(link.url)} target="_blank"/>\n'
         "</webLink>\n"
-    ).encode("utf-8")
+    ).encode()
 
 
 def manifest(site: Site, module: Module, offline: OfflineModule) -> bytes:

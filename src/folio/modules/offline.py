@@ -29,7 +29,7 @@ ReadFile = Callable[[str], bytes]
 _ATTR = re.compile(r"""(\s(?:href|src|poster)=)("([^"]*)"|'([^']*)')""", re.IGNORECASE)
 _SRCSET = re.compile(r"""\s(?:srcset|sizes)=("[^"]*"|'[^']*')""", re.IGNORECASE)
 _SOURCE = re.compile(r"<source\b[^>]*>", re.IGNORECASE)
-_ANCHOR = re.compile(r"""<a\b[^>]*\shref="(https?://[^"]+)"[^>]*>(.*?)</a>""", re.IGNORECASE | re.S)
+_ANCHOR = re.compile(r"""<a\b[^>]*\shref="(https?://[^"]+)"[^>]*>(.*?)</a>""", re.IGNORECASE | re.DOTALL)
 _TAGS = re.compile(r"<[^>]+>")
 MAX_WEB_LINKS = 20
 _HERE = Path(__file__).resolve().parent
@@ -151,11 +151,13 @@ def offline_module(site: Site, module: Module, rendered: Mapping, read_file: Rea
     script = view.builtin_theme_file("static/js/lesson.js").read_text(encoding="utf-8")
     bridge = static_text("scorm-bridge.js") if scorm else ""
     progress_key = "folio:" + view.source_url(site, module)
-    common = dict(site=site, module=module, lessons=lessons, css=Markup(css),
-                  script=Markup(script.replace("</", "<\\/")),
-                  bridge=Markup(bridge.replace("</", "<\\/")), progress_key=progress_key,
-                  authors=view.authors_of(site, module), license_url=view.license_link(module),
-                  source_url=view.source_url(site, module), scorm=scorm)
+    common = {
+        "site": site, "module": module, "lessons": lessons, "css": Markup(css),
+        "script": Markup(script.replace("</", "<\\/")),
+        "bridge": Markup(bridge.replace("</", "<\\/")), "progress_key": progress_key,
+        "authors": view.authors_of(site, module), "license_url": view.license_link(module),
+        "source_url": view.source_url(site, module), "scorm": scorm,
+    }
     bodies = []
     all_assets: dict[str, bytes] = {}
     for number, lesson in enumerate(lessons, 1):
