@@ -22,7 +22,7 @@ its own context wins on a name clash. Nothing here touches the disk.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -58,18 +58,25 @@ def _optional(module: str):
         raise
 
 
-def _jsonld(kind: str, site: Site, *args: Any) -> dict | None:
-    mod = _optional("jsonld")
-    fn = getattr(mod, kind, None) if mod else None
-    return fn(site, *args) if fn else None
+def _jsonld(kind: str, site: Site, *args: Any) -> Callable[[], dict | None]:
+    """JSON-LD for a page, computed only if the page is rendered (plans are cheap)."""
+    def make() -> dict | None:
+        mod = _optional("jsonld")
+        fn = getattr(mod, kind, None) if mod else None
+        return fn(site, *args) if fn else None
+
+    return make
 
 
-def _services_jsonld(site: Site) -> dict | None:
+def _services_jsonld(site: Site) -> Callable[[], dict | None]:
     """One ld+json block for the services page: a graph of Service nodes."""
-    mod = _optional("jsonld")
-    if mod is None:
-        return None
-    return mod.graph(*(mod.service(site, s) for s in site.services))
+    def make() -> dict | None:
+        mod = _optional("jsonld")
+        if mod is None:
+            return None
+        return mod.graph(*(mod.service(site, s) for s in site.services))
+
+    return make
 
 
 # -- the pages -----------------------------------------------------------------
@@ -201,6 +208,8 @@ class _Helpers:
         self.site, self.rendered, self.images = site, rendered, images or {}
         social = _optional("social")
         self.card_url = getattr(social, "card_url", None) if social else None
+        # pages without a card of their own share the home card (never a dangling og:image)
+        self.card_urls = {spec.url for spec in social.card_specs(site)} if social else set()
         # Pages without a card of their own share the home page's (folio.social.og_card_url).
         self.cards = {spec.url for spec in social.card_specs(site)} \
             if self.card_url and hasattr(social, "card_specs") else None
@@ -288,7 +297,7 @@ class RenderPlan:
 
 
 def plan_site(site: Site, rendered: Mapping[str, Any],
-              images: Mapping[str, Any] | None = None) -> RenderPlan:
+              images: Mapping[str, Any] | None = None, *, search: bool | None = None) -> RenderPlan:
     """The page jobs of a site (cheap: contexts only, no templates run)."""
     helpers = _Helpers(site, rendered, images)
     jobs = site_jobs(site)
@@ -302,7 +311,7 @@ def plan_site(site: Site, rendered: Mapping[str, Any],
         "lead_of": helpers.lead, "rest_of": helpers.rest,
         "minutes_of": helpers.minutes, "image_of": helpers.image, "skill_of": helpers.skill,
         "track_of": helpers.track, "image_url": helpers.image_url, "tag_url_of": helpers.tag_url,
-        "has_search": site.config.search,
+        "has_search": site.config.search if search is None else search,
     }
     return RenderPlan(site, rendered, jobs, common, menu_items(site), helpers)
 
@@ -318,6 +327,8 @@ def render_page(env: Any, plan: RenderPlan, job: PageJob) -> bytes:
     context = {**plan.common, "jsonld": None, **job.context, "page": page,
                "menu": [{**m, "current": _section_of(m["url"]) == current
                          and m["url"].startswith("/")} for m in plan.menu]}
+    if callable(context["jsonld"]):
+        context["jsonld"] = context["jsonld"]()
     return render_template(env, job.template, context, page=job.url).encode("utf-8")
 
 

@@ -42,7 +42,10 @@ def served(tmp_path_factory):
 
     root = tmp_path_factory.mktemp("browser")
     site = write_tree(root / "site", {**FULL_SITE, "posts/2024-06-code.md": (
-        "---\ntitle: Code\ndate: 2024-06-01\n---\n```python\n# comment\nx = 'str' + 1\n```\n"
+        "---\ntitle: Code\ndate: 2024-06-01\n---\n```python\n# comment\nx = 'str' + 1\n"
+        f"y = {'[' + ', '.join(str(i) for i in range(80)) + ']'}\n```\n\n"
+        f"| {' | '.join(f'column {i}' for i in range(14))} |\n|{'---|' * 14}\n"
+        f"| {' | '.join(f'value {i}' for i in range(14))} |\n"
         "\n::: warning\nCareful.\n:::\n")})
     files = build_files(site)
     out = root / "www" / "repo"

@@ -27,10 +27,29 @@
         window.matchMedia("(prefers-color-scheme: dark)").addEventListener("change", function () { sync(button); });
       }
     }
+    scrollables();
+    var timer;
+    window.addEventListener("resize", function () { clearTimeout(timer); timer = setTimeout(scrollables, 150); });
     var printer = document.querySelector("[data-print]");
     if (printer) {
       printer.hidden = false;
       printer.addEventListener("click", function () { window.print(); });
+    }
+  }
+  /* Code blocks and tables that scroll sideways must be reachable by keyboard. */
+  function scrollables() {
+    var regions = document.querySelectorAll(".prose pre, .prose table, main pre, main table");
+    for (var i = 0; i < regions.length; i++) {
+      var el = regions[i];
+      if (el.scrollWidth > el.clientWidth + 1) {
+        if (!el.hasAttribute("tabindex")) {
+          el.setAttribute("tabindex", "0");
+          el.setAttribute("data-scroll-focus", "");
+        }
+      } else if (el.hasAttribute("data-scroll-focus")) {
+        el.removeAttribute("tabindex");
+        el.removeAttribute("data-scroll-focus");
+      }
     }
   }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init);
