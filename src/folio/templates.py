@@ -28,7 +28,6 @@ from urllib.parse import urlsplit
 
 import jinja2
 from jinja2 import nodes
-from markupsafe import Markup
 
 import folio
 
@@ -451,8 +450,3 @@ def find_cycle(env: jinja2.Environment, start: str) -> list[str]:
         return []
 
     return visit(start)
-
-
-def markup(html_text: str) -> Markup:
-    """HTML produced by folio's own Markdown renderer (already safe for the site)."""
-    return Markup(html_text)
