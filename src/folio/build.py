@@ -215,7 +215,8 @@ class Builder:
         env = make_environment(chain, self.root, site)
         env.bytecode_cache = self._template_cache().jinja
         folders = [Path(d).parent for d in chain.template_dirs] + [self.root / "templates"]
-        pages = self.pages.render(site, rendered, env, images, template_fingerprint(folders))
+        pages = self.pages.render(site, rendered, env, images, template_fingerprint(folders),
+                                  search=self._search_on(site))
         timer.lap("pages")
         files.update(self._copy_files(site, chain, files))
         timer.lap("copy")
@@ -250,7 +251,9 @@ class Builder:
         if not hasattr(self, "_image_pipeline"):
             cache_dir = self.root / ".folio-cache" / "images" if self.options.cache else None
             self._image_pipeline = ImagePipeline(self.root, cache_dir)
-        result = self._image_pipeline.process(site.assets, _named_images(site))
+        from .images import image_refs
+
+        result = self._image_pipeline.process(site.assets, image_refs(site))
         report.extend(result.report)
         files.update(result.files)
         return dict(result.infos)
@@ -318,18 +321,19 @@ class Builder:
         return self._memo("packages", inputs, lambda: build_packages(
             site, rendered, lambda rel: self.file_cache.read(self.root / rel, rel)))
 
+    def _search_on(self, site: Site) -> bool:
+        return site.config.search if self.options.search is None else self.options.search
+
     def _extras(self, site: Site, files: Mapping[str, bytes], report: Report) -> dict[str, bytes]:
         out: dict[str, bytes] = {}
-        search = site.config.search if self.options.search is None else self.options.search
-        if search:
-            try:
-                from .search import index as search_index
-            except ImportError:
-                search_index = None
-            if search_index is not None:
-                pages = {p: b for p, b in files.items() if p.endswith(".html")}
-                out.update(self._memo("search", (sorted(pages.items()), site.config.base_path),
-                                      lambda: search_index(dict(files), site.config.base_path)))
+        if self._search_on(site):
+            from .search import index as search_index
+            from .search import page_filters
+
+            pages = {p: b for p, b in files.items() if p.endswith(".html")}
+            filters = page_filters(site)
+            out.update(self._memo("search", (sorted(pages.items()), site.config.base_path, filters),
+                                  lambda: search_index(pages, site.config.base_path, filters)))
         return out
 
 
@@ -359,23 +363,6 @@ class TemplateBytecodeCache:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.jinja, name)
-
-
-def _named_images(site: Site) -> list[Any]:
-    """Images named in front matter, with the file that named them, for checks."""
-    from .images import NamedImage
-
-    named = []
-    if site.profile.photo:
-        named.append(NamedImage(site.profile.photo, site.profile.source.path, "photo"))
-    for case in site.case_studies:
-        if case.cover:
-            named.append(NamedImage(case.cover, case.source.path, "cover"))
-        named += [NamedImage(img, case.source.path, "gallery") for img in case.gallery]
-    for module in site.modules:
-        if module.cover:
-            named.append(NamedImage(module.cover, module.source.path, "cover"))
-    return named
 
 
 def _still_valid(result: Result, ctx: MarkdownContext) -> bool:

@@ -138,27 +138,22 @@ def _admonition(name: str):
 
 
 def _render_image(self, tokens, idx, options, env):
+    """`<img>` for plain images; `<picture>` with responsive variants for processed ones."""
     token = tokens[idx]
-    alt = html.escape(self.renderInlineAsText(token.children or [], options, env), quote=True)
+    text = self.renderInlineAsText(token.children or [], options, env)
+    alt = html.escape(text, quote=True)
     info = token.meta.get("image")
     src = token.attrGet("src")
     if src is None:
         return f"<span class=\"image-missing\">{alt}</span>"
+    if info is not None:
+        from .images import picture_html
+
+        return picture_html(info, text, env["base_path"], sizes="(min-width: 60rem) 52rem, 100vw")
     title = token.attrGet("title")
     title_attr = f' title="{html.escape(title, quote=True)}"' if title else ""
-    if info is None:
-        return f'<img src="{html.escape(src, quote=True)}" alt="{alt}"{title_attr} loading="lazy" decoding="async">'
-    base = env["base_path"]
-    sources = ""
-    by_mime: dict[str, list[str]] = {}
-    for v in info.variants:
-        by_mime.setdefault(v.mime, []).append(f"{with_base(base, v.url)} {v.width}w")
-    for mime, entries in by_mime.items():
-        sources += f'<source type="{mime}" srcset="{", ".join(entries)}" sizes="(min-width: 60rem) 52rem, 100vw">'
-    fb = info.fallback
-    return (f"<picture>{sources}<img src=\"{html.escape(with_base(base, fb.url), quote=True)}\" "
-            f'alt="{alt}"{title_attr} width="{fb.width}" height="{fb.height}" loading="lazy" '
-            f'decoding="async"></picture>')
+    return (f'<img src="{html.escape(src, quote=True)}" alt="{alt}"{title_attr} loading="lazy" '
+            'decoding="async">')
 
 
 @lru_cache(maxsize=4)

@@ -131,9 +131,10 @@ class PageRenderer:
     last_rendered_count: int = field(default=0)
 
     def render(self, site: Site, rendered: Mapping[str, Any], env: Any,
-               images: Mapping[str, Any] | None, fingerprint: tuple) -> dict[str, bytes]:
+               images: Mapping[str, Any] | None, fingerprint: tuple,
+               search: bool | None = None) -> dict[str, bytes]:
         proxy = RecordingMapping(rendered)
-        plan = plan_site(site, proxy, images)
+        plan = plan_site(site, proxy, images, search=search)
         plan_reads, _ = proxy.take()
         key = (structure_of(site), fingerprint, tuple(sorted((images or {}).items())))
         prev = self.previous
