@@ -77,8 +77,11 @@ def _serialize(root: ET.Element) -> bytes:
     return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
 
 
+FEED_ENTRIES = 50  # the newest entries; readers poll often, and a feed of everything grows without end
+
+
 def atom(site: Site, rendered: Mapping[str, Any]) -> bytes:
-    """RFC 4287 feed of posts and case studies, newest first; undated case studies are left out."""
+    """RFC 4287 feed of the newest posts and case studies; undated case studies are left out."""
     tz = _tz(site)
     cfg = site.config
     dated = []
@@ -106,7 +109,7 @@ def atom(site: Site, rendered: Mapping[str, Any]) -> bytes:
     _sub(feed, "link", rel="alternate", type="text/html", href=cfg.base_url)
     _sub(feed, "generator", "folio", version=__version__)
 
-    for when, entity in dated:
+    for when, entity in dated[:FEED_ENTRIES]:
         url = absolute_url(site, entity.url)
         entry = _sub(feed, "entry")
         _sub(entry, "id", url)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urljoin
 
 from .model import Image, Lesson, Module, PartialDate, Post, Service, Site
 from .urls import skill_url, track_url, with_base
@@ -38,7 +37,9 @@ def absolute_url(site: Site, url: str) -> str:
         return url
     if not url.startswith("/"):
         url = "/" + url
-    return urljoin(site.config.base_url, with_base(site.config.base_path, url))
+    base = site.config.base_url  # "https://host/path/": its origin is everything before the base path
+    origin = base[: len(base) - len(site.config.base_path)]
+    return origin + with_base(site.config.base_path, url)
 
 
 def iso_duration(minutes: int | None) -> str | None:

@@ -102,6 +102,8 @@ class _Previous:
     pages: dict[str, bytes]  # output path -> bytes
     reads: dict[str, tuple[frozenset[str], bool]]  # url -> (keys read, read everything)
     plan_reads: frozenset[str]  # bodies read while planning (module pages embed them)
+    machine: dict[str, bytes]  # feeds, sitemap, JSON Resume
+    machine_reads: tuple[frozenset[str], bool]
 
 
 _WORKER: tuple[Any, RenderPlan, RecordingMapping] | None = None
@@ -138,6 +140,7 @@ class PageRenderer:
         plan_reads, _ = proxy.take()
         key = (structure_of(site), fingerprint, tuple(sorted((images or {}).items())))
         prev = self.previous
+        changed: set[str] | None = None
         if prev is not None and prev.key == key:
             changed = {k for k in set(rendered) | set(prev.rendered)
                        if rendered.get(k) != prev.rendered.get(k)}
@@ -155,11 +158,16 @@ class PageRenderer:
         live = {job.url for job in plan.jobs}
         pages = {output_path(u): pages[output_path(u)] for u in live}
         reads = {u: r for u, r in reads.items() if u in live}
-        self.previous = _Previous(key, dict(rendered), pages, reads, plan_reads)
+        if changed is not None and prev is not None and not _touched(prev.machine_reads, changed):
+            machine, machine_reads = prev.machine, prev.machine_reads
+        else:
+            proxy.take()
+            machine = machine_files(plan)
+            machine_reads = proxy.take()
+        self.previous = _Previous(key, dict(rendered), pages, reads, plan_reads, machine,
+                                  machine_reads)
         self.last_rendered_count = len(redo)
-        out = dict(pages)
-        out.update(machine_files(plan))
-        return out
+        return {**pages, **machine}
 
     def _run(self, env: Any, plan: RenderPlan, proxy: RecordingMapping,
              indices: list[int]) -> list[tuple[str, bytes, frozenset[str], bool]]:
