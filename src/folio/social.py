@@ -30,6 +30,7 @@ from typing import Any
 
 from .images import open_cache
 from .model import Site
+from .parallel import map_ordered
 from .urls import output_path
 
 __all__ = ["CARD_SIZE", "CARD_VERSION", "DEFAULT_COLORS", "CardSpec", "card_specs",
@@ -77,10 +78,11 @@ def og_card_url(site: Site, page_url: str) -> str:
 
 
 def card_specs(site: Site) -> list[CardSpec]:
-    """A card for every HTML page of SPEC §3, so no og:image points at a missing file.
-
-    Index pages are listed only when their section has content (as render.py
-    renders them); the cost is paid once, the cache keeps them.
+    """A card for each page people share: home, CVs, tracks, section indexes, case
+    studies, modules, posts and free pages. Pages that grow with the content but
+    are rarely shared on their own (skills, lessons, tags, print views) use the
+    home card (render.py falls back to it), so a 10,000-page site does not draw
+    10,000 images on a cold build.
     """
     def plural(n: int, word: str) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
@@ -100,8 +102,6 @@ def card_specs(site: Site) -> list[CardSpec]:
         specs.append(CardSpec(case.url, case.title, detail))
     if site.skills:
         specs.append(CardSpec("/skills/", "Skills", plural(len(site.skills), "skill")))
-    specs += [CardSpec(s.url, s.name, " · ".join(x for x in ("Skill", s.level) if x))
-              for s in site.skills]
     if site.services:
         specs.append(CardSpec("/services/", "Services", plural(len(site.services), "service")))
     if site.modules:
@@ -109,14 +109,10 @@ def card_specs(site: Site) -> list[CardSpec]:
                               plural(len(site.modules), "module")))
     for module in site.modules:
         lessons = plural(len(module.lessons), "lesson")
-        specs += [CardSpec(module.url, module.title, f"Learning module · {lessons}"),
-                  CardSpec(f"{module.url}print/", module.title, f"Printable module · {lessons}")]
-        specs += [CardSpec(lesson.url, lesson.title, module.title) for lesson in module.lessons]
+        specs.append(CardSpec(module.url, module.title, f"Learning module · {lessons}"))
     if site.posts:
         specs.append(CardSpec("/writing/", "Writing", plural(len(site.posts), "post")))
     specs += [CardSpec(p.url, p.title, f"Writing · {p.date.iso()}") for p in site.posts]
-    specs += [CardSpec(f"/tags/{slug}/", f"Posts tagged {site.index.tag_names.get(slug, slug)}",
-                       "Writing") for slug in sorted(site.index.tags)]
     specs += [CardSpec(p.url, p.title, site.config.title) for p in site.pages]
     return specs
 
@@ -222,15 +218,30 @@ def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
             out[path] = cached
         else:
             todo.append((path, key, spec))
-    # One thread: drawing and zlib hold the GIL, threads measured slower (2 CPUs).
+    # Processes, not threads: drawing and zlib hold the GIL.
     avatar = _round_photo(photo, _PHOTO) if photo and todo else None  # once, not per card
-    drawn = [_draw(spec, colors, site.profile.name, footer, avatar)
-             for _path, _key, spec in todo]
+    drawn = map_ordered(_draw_spec, [spec for _path, _key, spec in todo], serial_below=24,
+                        initializer=_init_drawing,
+                        initargs=(colors, site.profile.name, footer, avatar))
     for (path, key, _spec), png in zip(todo, drawn, strict=True):
         cache.put_bytes(key, png)
         out[path] = png
     counters["renders"] += len(todo)
     return dict(sorted(out.items()))
+
+
+_DRAWING: tuple | None = None
+
+
+def _init_drawing(colors: dict[str, str], name: str, footer: str, avatar) -> None:
+    global _DRAWING
+    _DRAWING = (colors, name, footer, avatar)
+
+
+def _draw_spec(spec: CardSpec) -> bytes:
+    assert _DRAWING is not None
+    colors, name, footer, avatar = _DRAWING
+    return _draw(spec, colors, name, footer, avatar)
 
 
 def _footer_line(site: Site) -> str:
