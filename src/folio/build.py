@@ -312,12 +312,12 @@ class Builder:
     def _module_packages(self, site: Site, rendered: Mapping[str, Rendered]) -> dict[str, bytes]:
         if not site.modules:
             return {}
-        try:
-            from .modules.packages import build_packages
-        except ImportError:
-            return {}
+        from .modules.packages import build_packages, code_stamp, source_paths
+
         lessons = {lesson.key: rendered.get(lesson.key) for lesson in site.lessons()}
-        inputs = (site.modules, lessons, site.config, site.profile, self._asset_stamps(site))
+        sources = [(rel, self.file_cache.read(self.root / rel, rel)) for rel in source_paths(site)]
+        inputs = (site.modules, lessons, site.config, site.profile, self._asset_stamps(site),
+                  code_stamp(), sources)
         return self._memo("packages", inputs, lambda: build_packages(
             site, rendered, lambda rel: self.file_cache.read(self.root / rel, rel)))
 

@@ -52,6 +52,7 @@ def load_module(loader: _Loader, folder: str, profile: m.Profile,
         except FolioError as exc:
             report.add(exc)
     lessons = _lessons(loader, f, folder, slug, files)
+    origin = _origin(loader, data.get("origin"), rel, f)
     module = m.Module(
         slug=slug, title=f.text("title", required=True), url=module_url(slug),
         source=m.Source(rel), summary=f.text("summary") or f.text("description"),
@@ -59,9 +60,10 @@ def load_module(loader: _Loader, folder: str, profile: m.Profile,
         objectives=f.texts("objectives"), prerequisites=f.texts("prerequisites"),
         skills=f.ids("skills", "skill"), tracks=f.ids("tracks", "track"),
         license=f.text("license", default="CC-BY-4.0") or "CC-BY-4.0",
-        authors=f.authors("authors") or (m.Author(profile.name),), version=_version(f),
+        authors=f.authors("authors") or (origin.authors if origin and origin.authors else None)
+        or (m.Author(profile.name),), version=_version(f),
         price=f.text("price"), cover=f.image("cover"), lessons=lessons,
-        origin=_origin(loader, data.get("origin"), rel, f), draft=f.boolean("draft"),
+        origin=origin, draft=f.boolean("draft"),
         extra=f.extra(),
     )
     if module.draft and not loader.drafts:
