@@ -19,7 +19,7 @@ from typing import Any
 from .config import find_site_root
 from .errors import BuildFailed, Diagnostic, FolioError, Report
 from .link import link_site
-from .load import ParseCache, content_paths, load_site
+from .load import EntityMemo, ParseCache, content_paths, load_site
 from .markdown import MarkdownContext, MarkdownJob, Rendered, Result, render
 from .model import Site
 from .pagecache import PageRenderer, template_fingerprint
@@ -117,6 +117,7 @@ class Builder:
         self.options = options
         self.root = find_site_root(Path(site_dir) if site_dir else None, options.explicit_site)
         self.parse_cache = ParseCache()
+        self.entity_memo = EntityMemo()
         self.file_cache = _FileCache()
         self.markdown_cache: dict[tuple, Result] = {}
         self.pages = PageRenderer(options.jobs)
@@ -189,7 +190,7 @@ class Builder:
         sources = self._read_sources(report)
         loaded = load_site(self.root, report, drafts=self.options.drafts,
                            base_url=self.options.base_url, parse=self.parse_cache.parse,
-                           sources=sources)
+                           sources=sources, memo=self.entity_memo)
         timer.lap("load")
         site = link_site(loaded.site, loaded.refs, report, loaded.hidden)
         timer.lap("link")

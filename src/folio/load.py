@@ -14,6 +14,7 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 from pathlib import Path, PurePosixPath
 
 from . import model as m
@@ -26,7 +27,7 @@ from .urls import case_study_url, check_slug, file_slug, page_url, post_url, ser
     skill_url
 from .yamlload import Marked, load_yaml
 
-__all__ = ["LoadedSite", "ParseCache", "read_sources", "load_site", "is_junk"]
+__all__ = ["EntityMemo", "LoadedSite", "ParseCache", "read_sources", "load_site", "is_junk"]
 
 SECTIONS = ("case-studies", "skills", "services", "posts", "pages")
 JUNK_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", "4913"})
@@ -67,6 +68,49 @@ class ParseCache:
 
     def retain(self, live: set[str]) -> None:
         self.entries = {k: v for k, v in self.entries.items() if k[0] in live}
+
+
+@dataclass(slots=True)
+class EntityMemo:
+    """What loading one file produced (entity, refs, diagnostics), by its bytes.
+
+    Valid for one configuration; a rebuild after a one-file edit re-checks only
+    that file instead of re-validating every entity of the site.
+    """
+
+    key: tuple = ()
+    entries: dict[tuple, tuple] = field(default_factory=dict)
+    used: set[tuple] = field(default_factory=set)
+
+    def begin(self, config: m.SiteConfig, drafts: bool) -> None:
+        if self.key != (config, drafts):
+            self.key, self.entries = (config, drafts), {}
+        self.used = set()
+
+    def end(self) -> None:
+        self.entries = {k: v for k, v in self.entries.items() if k in self.used}
+
+    def run(self, key: tuple, loader: _Loader, make: Callable[[], Any]) -> Any:
+        """make(), or a replay of what it did last time for the same inputs."""
+        self.used.add(key)
+        hit = self.entries.get(key)
+        report = loader.report
+        if hit is not None:
+            item, refs, errors, warnings, hidden = hit
+        else:
+            marks = (len(loader.refs), len(report.errors), len(report.warnings), set(loader.hidden))
+            item = make()
+            refs = tuple(loader.refs[marks[0]:])
+            errors = tuple(report.errors[marks[1]:])
+            warnings = tuple(report.warnings[marks[2]:])
+            hidden = frozenset(loader.hidden - marks[3])
+            self.entries[key] = (item, refs, errors, warnings, hidden)
+            return item
+        loader.refs.extend(refs)
+        report.errors.extend(errors)
+        report.warnings.extend(warnings)
+        loader.hidden.update(hidden)
+        return item
 
 
 @dataclass(frozen=True, slots=True)
@@ -336,7 +380,8 @@ def _date_key(item) -> tuple:
 
 def load_site(root: Path, report: Report, *, drafts: bool | None = None, base_url: str | None = None,
               parse: Callable[[str, bytes], SourceText] | None = None,
-              sources: dict[str, bytes] | None = None) -> LoadedSite:
+              sources: dict[str, bytes] | None = None,
+              memo: EntityMemo | None = None) -> LoadedSite:
     """Read and check the whole site folder. Errors collect in `report`."""
     config = load_config(root, report)
     if base_url is not None:
@@ -350,6 +395,8 @@ def load_site(root: Path, report: Report, *, drafts: bool | None = None, base_ur
     if sources is None:
         sources = read_sources(root, report)
     loader = _Loader(config, report, parse or (lambda rel, data: read_front_matter(data, rel)), use_drafts)
+    memo = memo if memo is not None else EntityMemo()
+    memo.begin(config, use_drafts)
 
     profile = None
     if "profile.md" in sources:
@@ -361,12 +408,15 @@ def load_site(root: Path, report: Report, *, drafts: bool | None = None, base_ur
                      hint="create it with front matter `name: Your Name` and a short bio")
     profile = profile or m.Profile(name=config.title)
 
+    def one(rel: str, data: bytes, make) -> Any:
+        st = loader.read(rel, data)
+        return make(rel, st) if st is not None else None
+
     def kind(section: str, make) -> list:
         out = []
         for rel, data in sources.items():
             if rel.startswith(section + "/") and rel.count("/") == 1 and rel.endswith(".md"):
-                st = loader.read(rel, data)
-                item = make(rel, st) if st is not None else None
+                item = memo.run((section, rel, data), loader, lambda: one(rel, data, make))
                 if item is not None:
                     out.append(item)
         return out
@@ -399,12 +449,17 @@ def load_site(root: Path, report: Report, *, drafts: bool | None = None, base_ur
             if t:
                 testimonials.append(t)
 
+    by_folder: dict[str, dict[str, bytes]] = {}
+    for rel, data in sources.items():
+        if rel.startswith("modules/"):
+            by_folder.setdefault(rel.split("/")[1], {})[rel] = data
     modules = []
-    for folder in sorted({rel.split("/")[1] for rel in sources if rel.startswith("modules/")}):
-        module = load_module(loader, folder, profile, {rel: data for rel, data in sources.items()
-                                                       if rel.startswith(f"modules/{folder}/")})
+    for folder, files in sorted(by_folder.items()):
+        key = ("modules", folder, profile.name, tuple(sorted(files.items())))
+        module = memo.run(key, loader, lambda: load_module(loader, folder, profile, files))
         if module is not None:
             modules.append(module)
+    memo.end()
 
     site = m.Site(
         config=config, profile=profile, case_studies=tuple(cases), skills=tuple(skills),
