@@ -32,7 +32,7 @@ from .model import SKILL_LEVELS, Site
 from .templates import render_template
 from .urls import output_path, slugify, tag_url
 
-__all__ = ["PageJob", "RenderPlan", "machine_files", "menu_items", "plan_site", "render_page",
+__all__ = ["LazyMarkup", "PageJob", "RenderPlan", "machine_files", "menu_items", "plan_site", "render_page",
            "render_site", "site_jobs"]
 
 LATEST_POSTS = 3
@@ -45,6 +45,24 @@ class PageJob:
     url: str
     template: str
     context: dict[str, Any] = field(default_factory=dict)
+
+
+class LazyMarkup:
+    """HTML computed when a template first prints it: plans stay cheap, and the
+    Markdown a page reads is recorded while that page renders."""
+
+    __slots__ = ("_make", "_html")
+
+    def __init__(self, make: Callable[[], str]) -> None:
+        self._make, self._html = make, None
+
+    def __html__(self) -> str:
+        if self._html is None:
+            self._html = str(self._make())
+        return self._html
+
+    def __str__(self) -> str:
+        return self.__html__()
 
 
 def _optional(module: str):
