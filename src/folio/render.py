@@ -51,7 +51,7 @@ class LazyMarkup:
     """HTML computed when a template first prints it: plans stay cheap, and the
     Markdown a page reads is recorded while that page renders."""
 
-    __slots__ = ("_make", "_html")
+    __slots__ = ("_html", "_make")
 
     def __init__(self, make: Callable[[], str]) -> None:
         self._make, self._html = make, None

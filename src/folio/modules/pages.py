@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
-from markupsafe import Markup
-
 from ..model import MODULE_LEVELS, Lesson, Module, Site
-from ..render import PageJob
+from ..render import LazyMarkup, PageJob
 from ..urls import track_url
 from . import view
 from .offline import lesson_body
@@ -92,7 +91,7 @@ def lesson_job(site: Site, module: Module, lesson: Lesson, number: int,
                 lesson=lesson, number=number,
                 previous=lessons[number - 2] if number > 1 else None,
                 next=lessons[number] if number < len(lessons) else None,
-                body=Markup(lesson_body(site, module, lesson, rendered)),
+                body=LazyMarkup(lambda: lesson_body(site, module, lesson, rendered)),
                 **_common(site, module))
 
 
@@ -102,8 +101,12 @@ def _scoped(html: str, lesson: Lesson) -> str:
     return _HASH_HREF.sub(lambda m: f"{m.group(1)}#{lesson.slug}--{m.group(2)}{m.group(3)}", html)
 
 
+def _scoped_body(site: Site, module: Module, lesson: Lesson, rendered: Mapping) -> str:
+    return _scoped(lesson_body(site, module, lesson, rendered), lesson)
+
+
 def print_job(site: Site, module: Module, rendered: Mapping) -> PageJob:
-    bodies = {lesson.slug: Markup(_scoped(lesson_body(site, module, lesson, rendered), lesson))
+    bodies = {lesson.slug: LazyMarkup(partial(_scoped_body, site, module, lesson, rendered))
               for lesson in module.lessons}
     return _job(view.url_of(module) + "print/", "modules/print.html",
                 f"{module.title} (printable)",
