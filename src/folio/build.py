@@ -122,7 +122,7 @@ class Builder:
         self.markdown_cache: dict[tuple, Result] = {}
         self.pages = PageRenderer(options.jobs)
         self.progress: Callable[[str], None] | None = None  # told as each stage ends
-        self._memos: dict[str, tuple[str, dict[str, bytes]]] = {}
+        self._memos: dict[str, tuple[Any, str, dict[str, bytes]]] = {}
 
     # -- stages -------------------------------------------------------------------
     def _read_sources(self, report: Report) -> dict[str, bytes]:
@@ -291,16 +291,19 @@ class Builder:
 
         from .cache import MISS, Cache, NullCache
 
-        digest = hashlib.blake2b(pickle.dumps(inputs, protocol=5), digest_size=20).hexdigest()
         memo = self._memos.get(namespace)
-        if memo is not None and memo[0] == digest:
-            return memo[1]
+        if memo is not None and memo[0] == inputs:  # mostly the same objects: cheap
+            return memo[2]
+        digest = hashlib.blake2b(pickle.dumps(inputs, protocol=5), digest_size=20).hexdigest()
+        if memo is not None and memo[1] == digest:
+            self._memos[namespace] = (inputs, digest, memo[2])
+            return memo[2]
         disk = Cache(self.root, namespace, "") if self.options.cache else NullCache()
         out = disk.get(disk.key(digest))
         if out is MISS or not isinstance(out, dict):
             out = make()
             disk.put(disk.key(digest), out)
-        self._memos[namespace] = (digest, out)
+        self._memos[namespace] = (inputs, digest, out)
         return out
 
     def _asset_stamps(self, site: Site) -> tuple:
