@@ -90,8 +90,8 @@ class EntityMemo:
     def end(self) -> None:
         self.entries = {k: v for k, v in self.entries.items() if k in self.used}
 
-    def run(self, key: tuple, loader: _Loader, make: Callable[[], Any]) -> Any:
-        """make(), or a replay of what it did last time for the same inputs."""
+    def run(self, key: tuple, loader: _Loader, make: Callable[..., Any], *args: Any) -> Any:
+        """make(*args), or a replay of what it did last time for the same inputs."""
         self.used.add(key)
         hit = self.entries.get(key)
         report = loader.report
@@ -99,7 +99,7 @@ class EntityMemo:
             item, refs, errors, warnings, hidden = hit
         else:
             marks = (len(loader.refs), len(report.errors), len(report.warnings), set(loader.hidden))
-            item = make()
+            item = make(*args)
             refs = tuple(loader.refs[marks[0]:])
             errors = tuple(report.errors[marks[1]:])
             warnings = tuple(report.warnings[marks[2]:])
@@ -430,7 +430,7 @@ def load_site(root: Path, report: Report, *, drafts: bool | None = None, base_ur
         out = []
         for rel, data in sources.items():
             if rel.startswith(section + "/") and rel.count("/") == 1 and rel.endswith(".md"):
-                item = memo.run((section, rel, data), loader, lambda: one(rel, data, make))
+                item = memo.run((section, rel, data), loader, one, rel, data, make)
                 if item is not None:
                     out.append(item)
         return out
@@ -470,7 +470,7 @@ def load_site(root: Path, report: Report, *, drafts: bool | None = None, base_ur
     modules = []
     for folder, files in sorted(by_folder.items()):
         key = ("modules", folder, profile.name, tuple(sorted(files.items())))
-        module = memo.run(key, loader, lambda: load_module(loader, folder, profile, files))
+        module = memo.run(key, loader, load_module, loader, folder, profile, files)
         if module is not None:
             modules.append(module)
     memo.end()
