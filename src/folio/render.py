@@ -347,7 +347,19 @@ def render_page(env: Any, plan: RenderPlan, job: PageJob) -> bytes:
                          and m["url"].startswith("/")} for m in plan.menu]}
     if callable(context["jsonld"]):
         context["jsonld"] = context["jsonld"]()
+    _share(env, plan)
     return render_template(env, job.template, context, page=job.url).encode("utf-8")
+
+
+def _share(env: Any, plan: RenderPlan) -> None:
+    """Make the site-wide context globals too, once per plan.
+
+    Macro files can then be imported without `with context`, and Jinja caches
+    such imports per template instead of re-running them for every page.
+    """
+    if env.globals.get("_folio_plan") is not plan:
+        env.globals.update(plan.common)
+        env.globals["_folio_plan"] = plan
 
 
 def machine_files(plan: RenderPlan) -> dict[str, bytes]:

@@ -280,3 +280,17 @@ def test_render_template_wraps_errors_with_the_page(make_site):
     assert info.value.diagnostic.line == 2
     assert "(rendering /x/)" in info.value.diagnostic.message
     assert Path(site_dir / "templates/t.html").exists()
+
+
+def test_bytecode_cache_gives_the_same_pages(make_site, tmp_path):
+    from folio.model import Profile, Site, SiteConfig
+
+    site_dir = make_site({"templates/t.html": "{{ url('/a/') }} {{ 'x'|upper }}"})
+    site = Site(SiteConfig("T", "https://e.test/r/", "/r/"), Profile("P"))
+    chain = load_theme("default", site_dir)
+    outputs = []
+    for _ in range(2):  # the second run loads compiled code from the cache
+        env = make_environment(chain, site_dir, site, cache_dir=tmp_path / "jinja")
+        outputs.append(render_template(env, "t.html", {}))
+    assert outputs == ["/r/a/ X", "/r/a/ X"]
+    assert any((tmp_path / "jinja").iterdir())
