@@ -7,7 +7,7 @@ import json
 import lxml.html
 import pytest
 
-from folio.build import BuildOptions, Builder
+from folio.build import Builder, BuildOptions
 
 FULL_SITE = {
     "folio.yaml": (

@@ -226,9 +226,9 @@ def test_hostile_front_matter_is_escaped_everywhere(full_site):
 
 
 def test_og_image_is_the_cover_when_there_is_one(full_site, tmp_path):
-    from PIL import Image
-
     import io
+
+    from PIL import Image
 
     buf = io.BytesIO()
     Image.new("RGB", (1200, 800), "teal").save(buf, "JPEG")
@@ -282,8 +282,18 @@ class FakeRendered:
 
 def hand_built_site():
     """A site that skipped the loader's URL checks, to prove the theme checks again."""
-    from folio.model import (Availability, CaseStudy, Link, MenuItem, Profile, Service, Site,
-                             SiteConfig, SiteIndex, Source)
+    from folio.model import (
+        Availability,
+        CaseStudy,
+        Link,
+        MenuItem,
+        Profile,
+        Service,
+        Site,
+        SiteConfig,
+        SiteIndex,
+        Source,
+    )
 
     case = CaseStudy("x", "X", "/work/x/", Source("case-studies/x.md"),
                      links=(Link("bad", "javascript:alert(1)"), Link("evil", "//evil.test/"),
