@@ -114,10 +114,15 @@ def test_mime_types_head_and_404(serve):
     assert int(headers["Content-Length"]) == len(body)
 
 
-def test_reload_script_never_reaches_build_output(make_site):
+def test_reload_script_never_reaches_build_output(make_site, folio_cli, tmp_path):
     root = make_site(site_files())
     files = Builder(root, BuildOptions(drafts=True, search=False)).build().files
     assert files and not any(b"folio-live" in body or b"__folio__" in body for body in files.values())
+    out = tmp_path / "out"
+    result = folio_cli("build", str(root), "-o", str(out), "--no-search")
+    assert result.returncode == 0, result.stderr
+    written = [p for p in out.rglob("*.html")]
+    assert written and not any(b"__folio__" in p.read_bytes() for p in written)
 
 
 def test_drafts_are_shown(serve):
