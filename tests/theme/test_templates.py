@@ -293,3 +293,16 @@ def test_bytecode_cache_gives_the_same_pages(make_site, tmp_path):
         outputs.append(render_template(env, "t.html", {}))
     assert outputs == ["/r/a/ X", "/r/a/ X"]
     assert any((tmp_path / "jinja").iterdir())
+
+
+def test_builtin_themes_are_found_inside_an_installed_package(tmp_path, monkeypatch):
+    """After a wheel install, themes sit in folio/themes/ next to the package."""
+    import folio
+
+    package = tmp_path / "site-packages" / "folio"
+    (package / "themes" / "wheelonly" / "templates").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    monkeypatch.setattr(folio, "__file__", str(package / "__init__.py"))
+    chain = load_theme("wheelonly", tmp_path)
+    assert chain.themes[0].root == (package / "themes" / "wheelonly").resolve()
+    assert chain.themes[0].label == "themes/wheelonly"
