@@ -16,6 +16,7 @@ the inotify watch limit falls back to polling with a message that names
 from __future__ import annotations
 
 import errno
+import os
 import re
 import threading
 import time
@@ -26,7 +27,7 @@ from watchdog.events import FileSystemEvent, FileSystemEventHandler
 from watchdog.observers import Observer
 from watchdog.observers.polling import PollingObserver
 
-__all__ = ["ChangeQueue", "SiteWatcher", "is_junk", "is_ignored"]
+__all__ = ["ChangeQueue", "SiteWatcher", "is_junk", "is_ignored", "tree_fingerprint"]
 
 JUNK_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", "4913", ".folio-lock",
                         ".folio-manifest"})
@@ -69,6 +70,28 @@ def is_ignored(path: Path, roots: Iterable[Path], excluded: Iterable[Path] = ())
     if not parts:
         return False
     return is_junk(parts[-1]) or any(p in IGNORED_DIRS or _JUNK.search(p) for p in parts[:-1])
+
+
+def tree_fingerprint(root: Path, excluded: Iterable[Path] = ()) -> int:
+    """A cheap hash of every relevant file's name, size and mtime under `root`.
+
+    `folio serve` runs its first build before any watcher thread exists (the
+    build can then fork worker processes safely) and compares fingerprints taken
+    before and after it, so an edit made during that build is not lost."""
+    skip = {str(p) for p in excluded}
+    entries = []
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = [d for d in dirnames if d not in IGNORED_DIRS and not is_junk(d)
+                       and os.path.join(dirpath, d) not in skip]
+        for name in filenames:
+            if is_junk(name):
+                continue
+            try:
+                st = os.stat(os.path.join(dirpath, name))
+            except OSError:
+                continue
+            entries.append((dirpath, name, st.st_size, st.st_mtime_ns))
+    return hash(tuple(sorted(entries)))
 
 
 class ChangeQueue:

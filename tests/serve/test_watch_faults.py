@@ -182,3 +182,24 @@ def test_requests_during_a_build_see_the_last_complete_build(make_site):
     finally:
         builder.release.set()
         srv.stop()
+
+
+def test_edit_during_the_first_build_is_not_lost(make_site):
+    root = make_site({"pages/a.md": "before"})
+    builder = GatedBuilder(root)
+    builder.gate_on = 1
+
+    def edit_while_building() -> None:
+        builder.entered.wait(10)
+        write(root / "pages" / "a.md", "during the first build")
+        builder.release.set()
+
+    editor = threading.Thread(target=edit_while_building, daemon=True)
+    editor.start()
+    srv = InProcessServer(root, builder=builder)
+    try:
+        editor.join(5)
+        srv.wait_for_text("a/", "during the first build")
+    finally:
+        builder.release.set()
+        srv.stop()

@@ -116,7 +116,7 @@ def run(site_dir: Path | None, host: str = "127.0.0.1", port: int = 8000,
         builder=None, observer_class=None, on_ready: Callable[[str], None] | None = None) -> int:
     """Serve until `stop` is set, SIGINT or SIGTERM. Returns the exit code."""
     from .. import server as srv
-    from ..watch import ChangeQueue, SiteWatcher
+    from ..watch import ChangeQueue, SiteWatcher, tree_fingerprint
 
     if builder is None:
         from ..build import BuildOptions, Builder
@@ -149,10 +149,19 @@ def run(site_dir: Path | None, host: str = "127.0.0.1", port: int = 8000,
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGTERM, signal.SIGHUP):
                 previous[sig] = signal.signal(sig, _interrupt)
-        watcher.start()  # before the first build: edits during it are not lost
         _say(f"Building {click.format_filename(str(root))} (drafts included) ...")
+        excluded = [root / "_site"]
+        before = tree_fingerprint(root, excluded)
+        # The first build runs before any other thread exists, so it may fork workers.
         if not live_build.build():
             live.use_base_path(_configured_base_path(root))
+        try:
+            watcher.start()
+        except OSError as exc:
+            raise FolioError(f"cannot watch {root} for changes: {exc.strerror or exc}",
+                             hint="check the folder's permissions") from None
+        if tree_fingerprint(root, excluded) != before:
+            queue.add([root])  # something changed during the first build
         server.start()
         shown = host.strip().strip("[]")
         if wildcard:
