@@ -210,8 +210,9 @@ def serve(site, host, port, allowed_hosts):
         sys.exit(1)
     sys.stdout.flush()
     sys.stderr.flush()
-    # A build still running after the grace period must not hold the exit.
-    os._exit(code) if threading.active_count() > 1 else sys.exit(code)
+    if threading.active_count() > 1:
+        os._exit(code)  # a build still running after the grace period must not hold the exit
+    sys.exit(code)
 
 
 __all__ = ["LiveBuild", "run", "serve", "watch_roots"]
