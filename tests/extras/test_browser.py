@@ -40,15 +40,13 @@ class _BaseHandler(SimpleHTTPRequestHandler):
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     from folio.build import BuildOptions, Builder
-    from folio.search import index, page_filters
 
     if not (EXAMPLE / "folio.yaml").is_file():
         pytest.skip("no example site")
     out = tmp_path_factory.mktemp("example-out")
-    result = Builder(EXAMPLE, BuildOptions(search=False)).build()
-    files = {k: v for k, v in result.files.items() if not k.startswith("pagefind/")}
-    files.update(index(files, result.site.config.base_path, page_filters(result.site)))
-    for rel, data in files.items():
+    result = Builder(EXAMPLE, BuildOptions(search=True)).build()  # the build indexes search itself
+    assert any(path.startswith("pagefind/") for path in result.files)
+    for rel, data in result.files.items():
         target = out / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
