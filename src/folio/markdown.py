@@ -161,7 +161,7 @@ def make_parser(raw_html: bool) -> MarkdownIt:
     """The only place a MarkdownIt is created (a test checks that)."""
     md = MarkdownIt("commonmark", {"html": raw_html, "highlight": _highlight, "typographer": False})
     md.enable(["table", "strikethrough"])
-    md.use(footnote_plugin).use(tasklists_plugin).use(deflist_plugin)
+    md.use(footnote_plugin).use(tasklists_plugin, label=True).use(deflist_plugin)
     md.use(anchors_plugin, min_level=1, max_level=4, slug_func=heading_id)
     for name in ADMONITIONS:
         md.use(container_plugin, name=name, render=_admonition(name))

@@ -111,7 +111,7 @@ def print_job(site: Site, module: Module, rendered: Mapping) -> PageJob:
     return _job(view.url_of(module) + "print/", "modules/print.html",
                 f"{module.title} (printable)",
                 f"The whole of {module.title} on one page, for printing or saving as PDF.",
-                None, bodies=bodies, prerequisites=view.prerequisites(site, module),
+                _jsonld("course", site, module), bodies=bodies, prerequisites=view.prerequisites(site, module),
                 source_url=view.source_url(site, module), **_common(site, module))
 
 
