@@ -37,6 +37,7 @@ class BuildOptions:
     search: bool | None = None  # None: as folio.yaml says
     jobs: int | None = None  # worker processes for Markdown; None: all cores
     cache: bool = True  # persistent .folio-cache/
+    cards: bool = True  # social card images (serve skips them: no preview can fetch localhost)
     explicit_site: bool = True  # False: look for folio.yaml in parents too
 
 
@@ -261,10 +262,10 @@ class Builder:
 
     def _social_cards(self, site: Site, chain: Any) -> dict[str, bytes]:
         """One Open Graph image per shareable page, cached by what is drawn."""
-        try:
-            from .social import card_specs, render_cards
-        except ImportError:
+        if not self.options.cards:
             return {}
+        from .social import card_specs, render_cards
+
         cache_dir = self.root / ".folio-cache" / "og" if self.options.cache else None
         specs = card_specs(site)
         options = getattr(chain, "options", None)

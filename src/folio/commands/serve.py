@@ -121,7 +121,7 @@ def run(site_dir: Path | None, host: str = "127.0.0.1", port: int = 8000,
     if builder is None:
         from ..build import BuildOptions, Builder
 
-        builder = Builder(site_dir, BuildOptions(drafts=True, search=False,
+        builder = Builder(site_dir, BuildOptions(drafts=True, search=False, cards=False,
                                                  explicit_site=site_dir is not None))
     root = Path(builder.root).resolve()
     wildcard = host.strip() in WILDCARD_HOSTS
