@@ -166,8 +166,8 @@ def main() -> None:
                     help="after one run longer than this many seconds, do not repeat it")
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
-    lines = ["| tool | version | pages | cold build (median) | runs | peak RSS |",
-             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    lines = ["| tool | version | pages | cold build (median) | CPU (median) | runs | peak RSS |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     missing = []
     for name in a.tools:
         prepare, exe, outputs = TOOLS[name]
@@ -201,8 +201,11 @@ def main() -> None:
             good = [s for s in samples if s.returncode == 0]
             if good:
                 median = statistics.median(s.seconds for s in good)
+                cpu = statistics.median(s.cpu_seconds for s in good)
                 rss = max(s.max_rss_mb for s in good)
-                lines.append(f"| {name} | {version} | {pages:,} | {median:.2f} s | {len(good)} | {rss:.0f} MB |")
+                lines.append(f"| {name} | {version} | {pages:,} | {median:.2f} s | {cpu:.2f} s | {len(good)} "
+                             f"| {rss:.0f} MB |")
+    print(f"load average at the end: {' / '.join(f'{x:.1f}' for x in os.getloadavg())}\n")
     print("\n".join(lines))
     for note in missing:
         print(f"\nNot measured: {note}")

@@ -131,11 +131,10 @@ def corpus(work: Path, pages: int, seed: int) -> Path:
     return site
 
 
-def bench_size(work: Path, pages: int, runs: int, seed: int, serial: bool) -> Row:
+def bench_size(work: Path, pages: int, runs: int, seed: int, serial: bool, cheap_runs: int = 3) -> Row:
     site = corpus(work, pages, seed)
     out = work / f"corpus-{pages}-out"
     row = Row(pages)
-    cheap_runs = max(runs, 3)
 
     def record(name: str, sample: Sample) -> None:
         row.samples.setdefault(name, []).append(sample)
@@ -255,6 +254,7 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "folio-bench")
     ap.add_argument("--no-serial", action="store_true", help="skip the --jobs 1 cold build")
+    ap.add_argument("--cheap-runs", type=int, default=3, help="runs per warm/edit median (default 3)")
     ap.add_argument("--json", type=Path, help="also write every sample here")
     ap.add_argument("--build-args", default="", help="extra `folio build` arguments, e.g. '--no-search'")
     a = ap.parse_args()
@@ -267,7 +267,7 @@ def main() -> None:
     for pages in a.pages:
         runs = a.runs if pages <= 2000 else max(1, min(a.runs, 3))
         print(f"benchmarking {pages} pages ({runs} runs)...", file=sys.stderr)
-        rows.append(bench_size(a.work, pages, runs, a.seed, not a.no_serial))
+        rows.append(bench_size(a.work, pages, runs, a.seed, not a.no_serial, max(1, a.cheap_runs)))
     print(table(rows, version, info, bare))
     if BUILD_ARGS:
         print(f"\n`folio build` ran with: {' '.join(BUILD_ARGS)}")
