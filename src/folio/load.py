@@ -442,12 +442,14 @@ def load_site(root: Path, report: Report, *, drafts: bool | None = None, base_ur
     pages = sorted(kind("pages", loader.page),
                    key=lambda p: (p.menu if p.menu is not None else 10_000, p.title))
 
+    def listed(rel: str, make) -> list:
+        found = (make(item, rel, line) for item, line in loader.yaml_list(rel, sources[rel]))
+        return [x for x in found if x]
+
     skills = []
     if "skills.yaml" in sources:
-        for item, line in loader.yaml_list("skills.yaml", sources["skills.yaml"]):
-            skill = loader.skill(item, "skills.yaml", line)
-            if skill:
-                skills.append(skill)
+        key = ("yaml", "skills.yaml", sources["skills.yaml"])
+        skills += memo.run(key, loader, listed, "skills.yaml", loader.skill)
     for rel, data in sources.items():
         if rel.startswith("skills/") and rel.endswith(".md"):
             st = loader.read(rel, data)
@@ -458,10 +460,8 @@ def load_site(root: Path, report: Report, *, drafts: bool | None = None, base_ur
 
     testimonials = []
     if "testimonials.yaml" in sources:
-        for item, line in loader.yaml_list("testimonials.yaml", sources["testimonials.yaml"]):
-            t = loader.testimonial(item, "testimonials.yaml", line)
-            if t:
-                testimonials.append(t)
+        key = ("yaml", "testimonials.yaml", sources["testimonials.yaml"])
+        testimonials += memo.run(key, loader, listed, "testimonials.yaml", loader.testimonial)
 
     by_folder: dict[str, dict[str, bytes]] = {}
     for rel, data in sources.items():

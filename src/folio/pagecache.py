@@ -68,18 +68,30 @@ def _stripped(entity: Any) -> Any:
     return entity
 
 
-def structure_of(site: Site) -> tuple:
-    """The site minus Markdown bodies and derived indexes: equal means only bodies changed."""
+def structure_of(site: Site, seen: dict[int, tuple[Any, Any]] | None = None) -> tuple:
+    """The site minus Markdown bodies and derived indexes: equal means only bodies changed.
+
+    `seen` maps id(entity) -> (entity, stripped) from the last call: the loader
+    hands back the same objects for unchanged files, so most are not rebuilt.
+    """
+    seen = {} if seen is None else seen
+    fresh: dict[int, tuple[Any, Any]] = {}
+
+    def strip(entity: Any) -> Any:
+        hit = seen.get(id(entity))
+        if hit is None or hit[0] is not entity:
+            hit = (entity, _stripped(entity))
+        fresh[id(entity)] = hit
+        return hit[1]
+
     parts = []
     for f in fields(site):
         if f.name == "index":
             continue
         value = getattr(site, f.name)
-        if isinstance(value, tuple):
-            value = tuple(_stripped(v) for v in value)
-        else:
-            value = _stripped(value)
-        parts.append(value)
+        parts.append(tuple(strip(v) for v in value) if isinstance(value, tuple) else strip(value))
+    seen.clear()
+    seen.update(fresh)
     return tuple(parts)
 
 
@@ -131,6 +143,7 @@ class PageRenderer:
     jobs: int | None = None
     previous: _Previous | None = None
     last_rendered_count: int = field(default=0)
+    stripped: dict[int, tuple[Any, Any]] = field(default_factory=dict)
 
     def render(self, site: Site, rendered: Mapping[str, Any], env: Any,
                images: Mapping[str, Any] | None, fingerprint: tuple,
@@ -138,7 +151,7 @@ class PageRenderer:
         proxy = RecordingMapping(rendered)
         plan = plan_site(site, proxy, images, search=search)
         plan_reads, _ = proxy.take()
-        key = (structure_of(site), fingerprint, tuple(sorted((images or {}).items())))
+        key = (structure_of(site, self.stripped), fingerprint, tuple(sorted((images or {}).items())))
         prev = self.previous
         changed: set[str] | None = None
         if prev is not None and prev.key == key:

@@ -8,7 +8,7 @@ sanitised here as well as by the Markdown stage: they are someone else's HTML.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
@@ -23,13 +23,15 @@ _ID = re.compile(r'(\sid=")([^"]+)(")')
 _HASH_HREF = re.compile(r'(\shref=")#([^"]+)(")')
 
 
-def _jsonld(name: str, *args: Any) -> dict | None:
-    try:
+def _jsonld(name: str, *args: Any) -> Callable[[], dict | None]:
+    """JSON-LD made when the page is rendered (render_page calls it), not when planned."""
+    def make() -> dict | None:
         from .. import jsonld
-    except ImportError:  # pragma: no cover - the JSON-LD stage is optional
-        return None
-    fn = getattr(jsonld, name, None)
-    return fn(*args) if fn else None
+
+        fn = getattr(jsonld, name, None)
+        return fn(*args) if fn else None
+
+    return make
 
 
 def _job(url: str, template: str, title: str, description: str, jsonld: dict | None,
