@@ -5,6 +5,12 @@ reading a warm .folio-cache, builds after edits, and builds under another
 timezone, locale or hash seed must produce byte-identical output trees
 (RELIABILITY item 45; STYLE "Rebuilds": whatever is cached, the output equals
 a clean build).
+
+The Pagefind search bundle is left out of those comparisons (`--no-search`):
+Pagefind writes its filter index from a hash map, so two runs over the same
+pages give differently ordered, differently named `pagefind/filter/*` files
+(Pagefind issue #638, still so in 1.5.2). `test_search_index_is_deterministic`
+records that separately, so it shows when it is fixed.
 """
 
 from __future__ import annotations
@@ -54,9 +60,11 @@ def assert_same_tree(expected: dict[str, bytes], actual: dict[str, bytes], label
                 f"extra {extra[:5]}, changed {len(changed)} {changed[:8]}\n{detail}")
 
 
-def build(site: Path, out: Path, *args: str, env: dict | None = None) -> dict[str, bytes]:
+def build(site: Path, out: Path, *args: str, env: dict | None = None,
+          search: bool = False) -> dict[str, bytes]:
     """Build into `out`; every build uses the same folder name, which the manifest records."""
-    result = run_folio("build", str(site), "-o", str(out), *args, env=env, timeout=600)
+    flags = () if search else ("--no-search",)
+    result = run_folio("build", str(site), "-o", str(out), *flags, *args, env=env, timeout=600)
     assert result.returncode == 0, result.stderr[-3000:] + result.stdout[-1000:]
     assert "Traceback" not in result.stderr
     return tree(out)
@@ -163,3 +171,27 @@ def test_large_generated_site_parallel_equals_serial(tmp_path):
     assert len([p for p in serial if p.endswith(".html")]) > 300
     assert_same_tree(serial, parallel, "parallel cold")
     assert_same_tree(serial, warm, "parallel warm")
+
+
+@pytest.fixture(scope="module")
+def search_builds(tmp_path_factory):
+    """Two clean builds of one small site with the search index on."""
+    base = tmp_path_factory.mktemp("search")
+    site = base / "gen"
+    generate(site, 30, seed=3, images=0)
+    return [build(site, base / name / "out", "--no-cache", search=True) for name in ("one", "two")]
+
+
+def test_search_builds_agree_outside_the_pagefind_bundle(search_builds):
+    first, second = search_builds
+    assert any(p.startswith("pagefind/filter/") for p in first), "no search filters were built"
+    outside = [{k: v for k, v in tree.items() if not k.startswith("pagefind/") and k != ".folio-manifest"}
+               for tree in (first, second)]
+    assert_same_tree(outside[0], outside[1], "a second identical build with search")
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="Pagefind orders its filter index by hash map (Pagefind #638, still in 1.5.2)")
+def test_search_index_is_deterministic(search_builds):
+    first, second = ({k: v for k, v in tree.items() if k.startswith("pagefind/")} for tree in search_builds)
+    assert first == second
