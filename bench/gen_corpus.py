@@ -33,7 +33,7 @@ VOCABULARY = (
 GLUE = "the a of to and for with in on from by about after before while".split()
 TRACKS = [("data", "Data consulting"), ("translation", "Translation"), ("teaching", "Teaching")]
 LANGS = ("python", "sql", "text", "yaml")
-TAGS = [f"{a}-{b}" for a, b in zip(VOCABULARY[::3], VOCABULARY[1::3])][:30]
+TAGS = [f"{a}-{b}" for a, b in zip(VOCABULARY[::3], VOCABULARY[1::3], strict=False)][:30]
 
 
 class Writer:

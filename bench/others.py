@@ -111,7 +111,7 @@ JEKYLL_LAYOUT = """<!doctype html>
 
 def prepare_jekyll(site: Path, dest: Path) -> list[str]:
     src = dest / "src"
-    for rel, meta, body in documents(site):
+    for rel, meta, _body in documents(site):
         text = (site / rel).read_text(encoding="utf-8")
         if rel.parts[0] == "posts":
             date = meta.get("date", "2020-01-01")

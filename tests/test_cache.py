@@ -40,7 +40,7 @@ def test_values_round_trip_with_model_types(tmp_path):
         "date": PartialDate(2024, 2, 3),
         "source": Source("posts/a.md", 4),
         "diag": Diagnostic("oops", "a.md", 1, 2),
-        "when": dt.datetime(2024, 1, 1, 10, tzinfo=dt.timezone.utc),
+        "when": dt.datetime(2024, 1, 1, 10, tzinfo=dt.UTC),
         "items": (1, 2.5, "x", None, frozenset({"a"})),
     }
     key = cache.key("k")

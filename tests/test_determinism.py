@@ -22,7 +22,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from folio_testing import EXAMPLE_SITE, REPO, run_folio
 
 sys.path.insert(0, str(REPO / "bench"))
