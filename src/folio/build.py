@@ -19,11 +19,11 @@ from typing import Any
 
 from .config import find_site_root
 from .errors import BuildFailed, Diagnostic, FolioError, Report
-from .link import link_site
+from .link import entity_index, link_site
 from .load import EntityMemo, ParseCache, content_paths, load_site
 from .markdown import MarkdownContext, MarkdownJob, Rendered, Result, render
 from .model import Site
-from .pagecache import PageRenderer, template_fingerprint
+from .pagecache import PageRenderer, structure_of, template_fingerprint
 from .parallel import map_ordered
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "build", "markdown_jobs"]
@@ -120,6 +120,7 @@ class Builder:
         self.root = find_site_root(Path(site_dir) if site_dir else None, options.explicit_site)
         self.parse_cache = ParseCache()
         self.entity_memo = EntityMemo()
+        self._link_memo: tuple | None = None
         self.file_cache = _FileCache()
         self.markdown_cache: dict[tuple, Result] = {}
         self.pages = PageRenderer(options.jobs)
@@ -139,6 +140,22 @@ class Builder:
                                    or not k.endswith((".md", ".yaml"))}
         self.parse_cache.retain(live)
         return out
+
+    def _link(self, loaded: Any, structure: tuple, report: Report) -> Site:
+        """Cross-references; reused when only Markdown bodies changed since last time
+        (the index is keys and front matter, so only the entity objects are refreshed)."""
+        key = (structure, loaded.refs, loaded.hidden)
+        memo = self._link_memo
+        if memo is not None and memo[0] == key:
+            _key, index, errors, warnings = memo
+            report.errors.extend(errors)
+            report.warnings.extend(warnings)
+            return replace(loaded.site, index=replace(index, entities=entity_index(loaded.site)))
+        marks = (len(report.errors), len(report.warnings))
+        site = link_site(loaded.site, loaded.refs, report, loaded.hidden)
+        self._link_memo = (key, site.index, tuple(report.errors[marks[0]:]),
+                           tuple(report.warnings[marks[1]:]))
+        return site
 
     def _disk_cache(self, ctx: MarkdownContext) -> Any:
         """The persistent Markdown cache, salted with what changes every result."""
@@ -208,7 +225,8 @@ class Builder:
                            base_url=self.options.base_url, parse=self.parse_cache.parse,
                            sources=sources, memo=self.entity_memo)
         timer.lap("load")
-        site = link_site(loaded.site, loaded.refs, report, loaded.hidden)
+        structure = structure_of(loaded.site, self.pages.stripped)
+        site = self._link(loaded, structure, report)
         timer.lap("link")
 
         from .templates import load_theme, make_environment
@@ -233,7 +251,7 @@ class Builder:
         env.bytecode_cache = self._template_cache().jinja
         folders = [Path(d).parent for d in chain.template_dirs] + [self.root / "templates"]
         pages = self.pages.render(site, rendered, env, images, template_fingerprint(folders),
-                                  search=self._search_on(site))
+                                  search=self._search_on(site), structure=structure)
         timer.lap("pages")
         files.update(self._copy_files(site, chain, files))
         timer.lap("copy")

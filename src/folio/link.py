@@ -10,13 +10,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import replace
+from typing import Any
 
 from .errors import Report, closest
 from .model import Site, SiteIndex
 from .schema import Ref
 from .urls import RESERVED_PAGE_SLUGS, collision_key, output_path, slugify
 
-__all__ = ["link_site", "url_owners"]
+__all__ = ["entity_index", "link_site", "url_owners"]
 
 
 def _entities(site: Site) -> list:
@@ -52,7 +53,7 @@ def link_site(site: Site, refs: tuple[Ref, ...], report: Report,
         report.error(f"unknown {nouns[ref.kind]} '{ref.id}'", ref.path, ref.line, ref.col, hint)
     _check_duplicates(site, report)
 
-    entities = {e.key: e for e in _entities(site)}
+    entities = entity_index(site)
     evidence: dict[str, list[str]] = defaultdict(list)
     by_track: dict[str, list[str]] = defaultdict(list)
     for item in [*site.case_studies, *site.services, *site.posts, *site.modules]:
@@ -99,11 +100,16 @@ def link_site(site: Site, refs: tuple[Ref, ...], report: Report,
         tag_names=dict(sorted(tag_names.items())),
         testimonials={k: tuple(dict.fromkeys(v)) for k, v in testimonials.items()},
         urls=urls,
-        entities={**entities, **{s.key: s for s in site.skills}},
+        entities=entities,
     )
     site = replace(site, index=index)
     check_collisions(site, report)
     return site
+
+
+def entity_index(site: Site) -> dict[str, Any]:
+    """Key -> entity for everything with a page (skills included)."""
+    return {e.key: e for e in _entities(site)}
 
 
 def _check_duplicates(site: Site, report: Report) -> None:

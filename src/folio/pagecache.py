@@ -144,19 +144,23 @@ class PageRenderer:
     previous: _Previous | None = None
     last_rendered_count: int = field(default=0)
     stripped: dict[int, tuple[Any, Any]] = field(default_factory=dict)
+    paths: dict[str, str] = field(default_factory=dict)  # url -> output path, computed once
 
     def render(self, site: Site, rendered: Mapping[str, Any], env: Any,
                images: Mapping[str, Any] | None, fingerprint: tuple,
-               search: bool | None = None) -> dict[str, bytes]:
+               search: bool | None = None, structure: tuple | None = None) -> dict[str, bytes]:
         proxy = RecordingMapping(rendered)
         plan = plan_site(site, proxy, images, search=search)
         plan_reads, _ = proxy.take()
-        key = (structure_of(site, self.stripped), fingerprint, tuple(sorted((images or {}).items())))
+        if structure is None:
+            structure = structure_of(site, self.stripped)
+        key = (structure, fingerprint, tuple(sorted((images or {}).items())))
         prev = self.previous
         changed: set[str] | None = None
         if prev is not None and prev.key == key:
             changed = {k for k in set(rendered) | set(prev.rendered)
-                       if rendered.get(k) != prev.rendered.get(k)}
+                       if rendered.get(k) is not prev.rendered.get(k)
+                       and rendered.get(k) != prev.rendered.get(k)}
             redo = [i for i, job in enumerate(plan.jobs) if job.url not in prev.reads
                     or _touched(prev.reads[job.url], changed)
                     or (changed & plan_reads and job.url.startswith("/modules/"))]
@@ -165,12 +169,16 @@ class PageRenderer:
         else:
             redo = list(range(len(plan.jobs)))
             pages, reads = {}, {}
+        paths = self.paths
         for url, html, got, read_all in self._run(env, plan, proxy, redo):
-            pages[output_path(url)] = html
+            pages[paths.get(url) or paths.setdefault(url, output_path(url))] = html
             reads[url] = (got, read_all)
         live = {job.url for job in plan.jobs}
-        pages = {output_path(u): pages[output_path(u)] for u in live}
-        reads = {u: r for u, r in reads.items() if u in live}
+        if len(reads) != len(live) or len(pages) != len(live):
+            for url in live:
+                paths.setdefault(url, output_path(url))
+            pages = {paths[u]: pages[paths[u]] for u in live}
+            reads = {u: r for u, r in reads.items() if u in live}
         if changed is not None and prev is not None and not _touched(prev.machine_reads, changed):
             machine, machine_reads = prev.machine, prev.machine_reads
         else:
