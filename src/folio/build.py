@@ -125,7 +125,7 @@ class Builder:
         self.markdown_cache: dict[tuple, Result] = {}
         self.pages = PageRenderer(options.jobs)
         self.progress: Callable[[str], None] | None = None  # told as each stage ends
-        self._memos: dict[str, tuple[Any, str, dict[str, bytes]]] = {}
+        self._memos: dict[tuple[str, str], tuple[Any, str, dict[str, bytes]]] = {}
 
     # -- stages -------------------------------------------------------------------
     def _read_sources(self, report: Report) -> dict[str, bytes]:
@@ -318,27 +318,44 @@ class Builder:
             out[rel] = self.file_cache.read(self.root / "static" / rel, f"static/{rel}")
         return out
 
-    def _memo(self, namespace: str, inputs: Any, make: Callable[[], dict[str, bytes]]) -> dict[str, bytes]:
+    def _memo(self, namespace: str, inputs: Any, make: Callable[[], dict[str, bytes]],
+              name: str = "") -> dict[str, bytes]:
         """A stage's output, reused while a digest of everything it reads is unchanged."""
+        digest, out = self._memo_get(namespace, name, inputs)
+        if out is None:
+            out = make()
+            self._memo_put(namespace, name, inputs, digest, out)
+        return out
+
+    def _memo_get(self, namespace: str, name: str, inputs: Any) -> tuple[str, dict | None]:
         import hashlib
         import pickle
 
-        from .cache import MISS, Cache, NullCache
+        from .cache import MISS
 
-        memo = self._memos.get(namespace)
+        memo = self._memos.get((namespace, name))
         if memo is not None and memo[0] == inputs:  # mostly the same objects: cheap
-            return memo[2]
+            return memo[1], memo[2]
         digest = hashlib.blake2b(pickle.dumps(inputs, protocol=5), digest_size=20).hexdigest()
         if memo is not None and memo[1] == digest:
-            self._memos[namespace] = (inputs, digest, memo[2])
-            return memo[2]
-        disk = Cache(self.root, namespace, "") if self.options.cache else NullCache()
+            self._memos[(namespace, name)] = (inputs, digest, memo[2])
+            return digest, memo[2]
+        disk = self._memo_disk(namespace)
         out = disk.get(disk.key(digest))
         if out is MISS or not isinstance(out, dict):
-            out = make()
-            disk.put(disk.key(digest), out)
-        self._memos[namespace] = (inputs, digest, out)
-        return out
+            return digest, None
+        self._memos[(namespace, name)] = (inputs, digest, out)
+        return digest, out
+
+    def _memo_put(self, namespace: str, name: str, inputs: Any, digest: str, out: dict) -> None:
+        disk = self._memo_disk(namespace)
+        disk.put(disk.key(digest), out)
+        self._memos[(namespace, name)] = (inputs, digest, out)
+
+    def _memo_disk(self, namespace: str) -> Any:
+        from .cache import Cache, NullCache
+
+        return Cache(self.root, namespace, "") if self.options.cache else NullCache()
 
     def _asset_stamps(self, site: Site) -> tuple:
         stamps = []
@@ -348,16 +365,35 @@ class Builder:
         return tuple(stamps)
 
     def _module_packages(self, site: Site, rendered: Mapping[str, Rendered]) -> dict[str, bytes]:
+        """Three LMS packages per module, cached per module, the missing ones built on all cores."""
         if not site.modules:
             return {}
-        from .modules.packages import build_packages, code_stamp, source_paths
+        from .modules.packages import code_stamp
 
-        lessons = {lesson.key: rendered.get(lesson.key) for lesson in site.lessons()}
-        sources = [(rel, self.file_cache.read(self.root / rel, rel)) for rel in source_paths(site)]
-        inputs = (site.modules, lessons, site.config, site.profile, self._asset_stamps(site),
-                  code_stamp(), sources)
-        return self._memo("packages", inputs, lambda: build_packages(
-            site, rendered, lambda rel: self.file_cache.read(self.root / rel, rel)))
+        common = (site.config, site.profile, tuple((m.slug, m.title, m.url) for m in site.modules),
+                  self._asset_stamps(site), code_stamp())
+        out: dict[str, bytes] = {}
+        todo = []
+        for i, module in enumerate(site.modules):
+            sources = [(rel, self.file_cache.read(self.root / rel, rel)) for rel in
+                       (module.source.path, *(lesson.source.path for lesson in module.lessons))]
+            inputs = (common, module, tuple(rendered.get(lesson.key) for lesson in module.lessons),
+                      sources)
+            digest, found = self._memo_get("packages", module.slug, inputs)
+            if found is None:
+                todo.append((i, inputs, digest))
+            else:
+                out.update(found)
+        built = map_ordered(_package_module, [i for i, _, _ in todo], self.options.jobs,
+                            initializer=_init_packages, serial_below=4,
+                            initargs=(site, rendered, self._read_site_file))
+        for (i, inputs, digest), files in zip(todo, built, strict=True):
+            self._memo_put("packages", site.modules[i].slug, inputs, digest, files)
+            out.update(files)
+        return out
+
+    def _read_site_file(self, rel: str) -> bytes:
+        return self.file_cache.read(self.root / rel, rel)
 
     def _search_on(self, site: Site) -> bool:
         return site.config.search if self.options.search is None else self.options.search
@@ -401,6 +437,22 @@ class TemplateBytecodeCache:
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.jinja, name)
+
+
+_PACKAGING: tuple | None = None
+
+
+def _init_packages(site: Site, rendered: Mapping[str, Rendered], read_file: Callable) -> None:
+    global _PACKAGING
+    _PACKAGING = (site, rendered, read_file)
+
+
+def _package_module(index: int) -> dict[str, bytes]:
+    from .modules.packages import module_packages
+
+    assert _PACKAGING is not None
+    site, rendered, read_file = _PACKAGING
+    return module_packages(site, site.modules[index], rendered, read_file)
 
 
 def _still_valid(result: Result, ctx: MarkdownContext) -> bool:

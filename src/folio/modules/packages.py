@@ -35,14 +35,20 @@ def build_packages(site: Site, rendered: Mapping, read_file: ReadFile) -> dict[s
     """Output path -> bytes: /modules/<slug>/<slug>.imscc, <slug>-scorm.zip, <slug>.zip."""
     out: dict[str, bytes] = {}
     for module in site.modules:
-        names = package_files(module.slug)
-        offline = offline_module(site, module, rendered, read_file)
-        folder = f"modules/{module.slug}/"
-        out[folder + names["imscc"]] = build_imscc(site, module, offline)
-        out[folder + names["zip"]] = build_folio_zip(site, module, offline, read_file)
-        scorm = offline_module(site, module, rendered, read_file, scorm=True)
-        out[folder + names["scorm"]] = build_scorm(site, module, scorm)
+        out.update(module_packages(site, module, rendered, read_file))
     return out
+
+
+def module_packages(site: Site, module: Module, rendered: Mapping,
+                    read_file: ReadFile) -> dict[str, bytes]:
+    """The three packages of one module (the build caches and parallelises per module)."""
+    names = package_files(module.slug)
+    offline = offline_module(site, module, rendered, read_file)
+    folder = f"modules/{module.slug}/"
+    scorm = offline_module(site, module, rendered, read_file, scorm=True)
+    return {folder + names["imscc"]: build_imscc(site, module, offline),
+            folder + names["zip"]: build_folio_zip(site, module, offline, read_file),
+            folder + names["scorm"]: build_scorm(site, module, scorm)}
 
 
 @lru_cache(maxsize=1)
