@@ -148,3 +148,15 @@ def test_any_text_gives_html_and_well_placed_diagnostics(text):
     assert isinstance(r.rendered.html, str)
     for d in r.diagnostics:
         assert 10 <= d.line <= 10 + lines
+
+
+def test_errors_survive_worker_processes():
+    import pickle
+
+    from folio.errors import BuildFailed, FolioError
+
+    many = BuildFailed([Diagnostic("a", "p.md", 1), Diagnostic("b", "q.md", 2, 3, "h")])
+    again = pickle.loads(pickle.dumps(many))
+    assert again.diagnostics == many.diagnostics and str(again) == str(many)
+    one = FolioError("m", "p.md", 3, 4, "hint")
+    assert pickle.loads(pickle.dumps(one)).diagnostic == one.diagnostic

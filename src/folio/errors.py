@@ -86,8 +86,18 @@ def _replace(d: Diagnostic, **changes) -> Diagnostic:
     return replace(d, **changes)
 
 
+def _rebuild(cls: type, args: tuple, state: dict) -> FolioError:
+    err = cls.__new__(cls)
+    err.args = args
+    err.__dict__.update(state)
+    return err
+
+
 class FolioError(Exception):
     """A problem in the user's files or options, with where it happened."""
+
+    def __reduce__(self):  # crosses process boundaries (worker pools) intact
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
     def __init__(
         self,

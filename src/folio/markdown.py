@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import html
 import posixpath
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -261,7 +260,7 @@ def render(job: MarkdownJob, ctx: MarkdownContext) -> Result:
                     resolver.warn("image has no alt text", line,
                                   "describe it: ![what the image shows](path)")
     body = md.renderer.render(tokens, md.options, env)
-    text = re.sub(r"\s+", " ", " ".join(words)).strip()
+    text = " ".join(" ".join(words).split())
     rendered = Rendered(body, tuple(toc), text, len(text.split()), tuple(dict.fromkeys(resolver.images)))
     infos = tuple((src, ctx.images.get(src)) for src in rendered.images)
     return Result(rendered, tuple(resolver.diagnostics), tuple(sorted(resolver.deps.items())),
