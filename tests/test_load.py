@@ -247,3 +247,14 @@ def test_huge_page_builds_within_default_caps(make_site):
     root = make_site({"pages/big.md": "---\ntitle: Big\n---\n| a | b |\n|---|---|\n" + text.split("---\n", 2)[2]})
     result = Builder(root, BuildOptions(search=False, cache=False)).build()
     assert "big/index.html" in result.files
+
+
+@pytest.mark.parametrize("mode,own_card", [("all", True), ("sections", False), ("off", False)])
+def test_social_cards_setting(make_site, mode, own_card):
+    root = make_site({"folio.yaml": f"title: T\nbase_url: https://ex.test/\nsocial_cards: {mode}\n",
+                      "case-studies/a.md": "---\ntitle: A\n---\nBody\n"})
+    result = Builder(root, BuildOptions(search=False, cache=False)).build()
+    assert ("og/work/a.jpg" in result.files) is own_card
+    assert ("og/index.jpg" in result.files) is (mode != "off")
+    page = result.files["work/a/index.html"].decode()
+    assert ('property="og:image"' in page) is (mode != "off")

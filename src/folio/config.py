@@ -23,7 +23,7 @@ __all__ = ["CONFIG_NAME", "find_site_root", "load_config", "parse_config"]
 CONFIG_NAME = "folio.yaml"
 KNOWN = ("title", "base_url", "language", "description", "theme", "tracks", "availability",
          "menu", "output", "drafts", "markdown", "timezone", "search", "theme_options",
-         "limits")
+         "limits", "social_cards")
 _LANG = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")
 
 
@@ -103,6 +103,7 @@ def parse_config(text: str, report: Report) -> SiteConfig:
         raw_html=raw_html,
         timezone=tz_name,
         search=f.boolean("search", default=True),
+        social_cards=f.choice("social_cards", ("all", "sections", "off"), default="all") or "all",
         max_file_bytes=max_file_bytes,
         theme_options=dict(theme_options),
         extra={},

@@ -151,6 +151,7 @@ class SiteConfig:
     raw_html: bool = True  # `markdown: {raw_html: false}` turns the site's own raw HTML off
     timezone: str = "UTC"
     search: bool = True
+    social_cards: str = "all"  # all | sections | off: which pages get their own card image
     max_file_bytes: int = 8 * 1024 * 1024  # `limits: {max_file_bytes: N}`: bigger files are errors
     theme_options: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)

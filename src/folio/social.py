@@ -87,6 +87,11 @@ def card_specs(site: Site) -> list[CardSpec]:
     def plural(n: int, word: str) -> str:
         return f"{n} {word}{'' if n == 1 else 's'}"
 
+    mode = getattr(site.config, "social_cards", "all")  # folio.yaml: all | sections | off
+    if mode == "off":
+        return []
+    per_page = mode == "all"
+
     name = site.profile.name
     specs = [CardSpec("/", site.config.title, site.profile.headline or site.config.description),
              CardSpec("/cv/", f"CV of {name}", site.profile.headline),
@@ -97,7 +102,7 @@ def card_specs(site: Site) -> list[CardSpec]:
     if site.case_studies:
         specs.append(CardSpec("/work/", "Work", plural(len(site.case_studies), "case study")
                               .replace("studys", "studies")))
-    for case in site.case_studies:
+    for case in site.case_studies if per_page else ():
         detail = " · ".join(x for x in ("Case study", case.client) if x)
         specs.append(CardSpec(case.url, case.title, detail))
     if site.skills:
@@ -112,8 +117,8 @@ def card_specs(site: Site) -> list[CardSpec]:
         specs.append(CardSpec(module.url, module.title, f"Learning module · {lessons}"))
     if site.posts:
         specs.append(CardSpec("/writing/", "Writing", plural(len(site.posts), "post")))
-    specs += [CardSpec(p.url, p.title, f"Writing · {p.date.iso()}") for p in site.posts]
-    specs += [CardSpec(p.url, p.title, site.config.title) for p in site.pages]
+    specs += [CardSpec(p.url, p.title, f"Writing · {p.date.iso()}") for p in site.posts if per_page]
+    specs += [CardSpec(p.url, p.title, site.config.title) for p in site.pages if per_page]
     return specs
 
 
