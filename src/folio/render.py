@@ -226,11 +226,9 @@ class _Helpers:
         self.site, self.rendered, self.images = site, rendered, images or {}
         social = _optional("social")
         self.card_url = getattr(social, "card_url", None) if social else None
-        # pages without a card of their own share the home card (never a dangling og:image)
+        # Pages without a card of their own share the home card; none at all with
+        # `social_cards: off` (never a dangling og:image).
         self.card_urls = {spec.url for spec in social.card_specs(site)} if social else set()
-        # Pages without a card of their own share the home page's (folio.social.og_card_url).
-        self.cards = {spec.url for spec in social.card_specs(site)} \
-            if self.card_url and hasattr(social, "card_specs") else None
 
     def _found(self, entity: Any) -> Any:
         if isinstance(entity, str):
@@ -297,9 +295,9 @@ class _Helpers:
     def og_image(self, url: str, img: Any) -> str:
         if img is not None:
             return self.image_url(img)
-        if not self.card_url:
+        if self.card_url is None or not self.card_urls:
             return ""
-        return self.card_url(url if self.cards is None or url in self.cards else "/")
+        return self.card_url(url if url in self.card_urls else "/")
 
 
 @dataclass(slots=True)
