@@ -110,7 +110,7 @@ def kept(builder: Builder):
         return [d.headline() for d in exc.diagnostics]
 
 
-@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(EDITS), st.integers(1, 50)), min_size=1, max_size=5))
 def test_any_edit_sequence_rebuilds_to_a_clean_build(tmp_path_factory, edits):
     root = tmp_path_factory.mktemp("site")

@@ -400,7 +400,7 @@ RESUMES = st.fixed_dictionaries({
 
 
 @pytest.mark.slow
-@settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=5, deadline=None, suppress_health_check=list(HealthCheck))
 @given(RESUMES)
 def test_any_resume_that_imports_builds_without_warnings(doc):
     from folio.build import Builder, BuildOptions

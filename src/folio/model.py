@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from functools import total_ordering
 from typing import Any, ClassVar
 
 __all__ = [
@@ -26,7 +27,8 @@ SKILL_LEVELS = ("learning", "working", "advanced", "expert")
 MODULE_LEVELS = ("beginner", "intermediate", "advanced")
 
 
-@dataclass(frozen=True, slots=True, order=True)
+@total_ordering
+@dataclass(frozen=True, slots=True)
 class PartialDate:
     """A date as precise as the user wrote it: `2021`, `2021-03` or `2021-03-14`.
 
@@ -61,6 +63,12 @@ class PartialDate:
 
     def __str__(self) -> str:
         return self.iso()
+
+    def __lt__(self, other: PartialDate) -> bool:
+        """`2024` sorts before `2024-09`: missing parts count as earliest."""
+        if not isinstance(other, PartialDate):
+            return NotImplemented
+        return self.sort_key < other.sort_key
 
 
 @dataclass(frozen=True, slots=True)

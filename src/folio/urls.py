@@ -23,6 +23,7 @@ __all__ = [
 _ORDER_PREFIX = re.compile(r"^[0-9][0-9-]*-(?=[^-])")
 _UNSAFE = re.compile(r"[^\w\-.~]+", re.UNICODE)
 _DASHES = re.compile(r"-{2,}")
+_DOTS = re.compile(r"\.{2,}")
 _WINDOWS_RESERVED = {"con", "prn", "aux", "nul", *(f"com{i}" for i in range(1, 10)),
                      *(f"lpt{i}" for i in range(1, 10))}
 MAX_SEGMENT = 120
@@ -39,7 +40,7 @@ def slugify(text: str) -> str:
     """Text -> URL segment: NFC, lower case, words joined by dashes; idempotent."""
     text = unicodedata.normalize("NFC", text).strip().lower()
     text = _UNSAFE.sub("-", text.replace("_", "-"))
-    text = _DASHES.sub("-", text).strip("-.")
+    text = _DASHES.sub("-", _DOTS.sub(".", text)).strip("-.")
     return text[:MAX_SEGMENT].rstrip("-.")
 
 
