@@ -139,7 +139,7 @@ def measure(pages: int, edits: int) -> dict:
 def profile(pages: int, skip_cards: bool = False) -> None:
     from pyinstrument import Profiler
 
-    from folio.build import BuildOptions, Builder
+    from folio.build import Builder, BuildOptions
 
     if skip_cards:  # a first build draws one PNG per page: hours at 10,000 pages on a busy machine
         Builder._social_cards = lambda self, site, chain: {}

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from folio_testing import CHROMIUM, CHROMIUM_ARGS, EXAMPLE_SITE, REPO, SHARED, Symlink, run_folio, write_tree  # noqa: F401
 
 

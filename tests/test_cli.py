@@ -10,8 +10,8 @@ from urllib.parse import unquote, urlsplit
 import lxml.html
 import pytest
 from click.testing import CliRunner
-
 from folio_testing import EXAMPLE_SITE, run_folio
+
 from folio import __version__
 from folio.cli import cli
 

@@ -15,7 +15,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-
 from folio_testing import EXAMPLE_SITE, run_folio
 
 GOLDEN = Path(__file__).parent / "golden" / "example-site"

@@ -10,9 +10,9 @@ from urllib.parse import urlsplit
 
 import jinja2
 import pytest
+from quality.samples import HOSTILE, minimal_site, sample_site
 
 from folio import jsonld
-from quality.samples import HOSTILE, minimal_site, sample_site
 
 
 @pytest.fixture

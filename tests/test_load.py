@@ -7,9 +7,9 @@ import subprocess
 import sys
 
 import pytest
-
 from folio_testing import Symlink
-from folio.build import BuildOptions, Builder
+
+from folio.build import Builder, BuildOptions
 from folio.errors import BuildFailed, Report
 from folio.link import link_site
 from folio.load import is_junk, load_site

@@ -10,12 +10,12 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from folio_testing import write_tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from folio.build import BuildOptions, Builder
+from folio.build import Builder, BuildOptions
 from folio.errors import BuildFailed
-from folio_testing import write_tree
 
 SITE = {
     "folio.yaml": "title: Rebuilds\nbase_url: https://ex.test/sub/\ntracks:\n  - {id: data, title: Data}\n",

@@ -6,10 +6,10 @@ import json
 from urllib.parse import urlsplit
 
 import pytest
-
-from folio.resume import json_resume
 from quality.samples import minimal_site, sample_site
 from quality.tools import resume_errors
+
+from folio.resume import json_resume
 
 
 def urls_in(doc):

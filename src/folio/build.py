@@ -190,7 +190,7 @@ class Builder:
                 todo.append((key, job))
         fresh = map_ordered(_render_in_worker, [j for _, j in todo], self.options.jobs,
                             initializer=_init_worker, initargs=(ctx,))
-        for (key, job), result in zip(todo, fresh):
+        for (key, job), result in zip(todo, fresh, strict=True):
             results[job.key] = result
             self.markdown_cache[key] = result
             disk.put(disk.key(job.path, job.text, str(job.line), str(job.trusted)), result)

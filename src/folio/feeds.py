@@ -28,7 +28,7 @@ SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 XML_NS = "http://www.w3.org/XML/1998/namespace"
 _NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 _NOT_LISTED = re.compile(r"^/404(\.html)?/?$|^/modules/[^/]+/print/$")
-_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 
 
 def _xml_text(text: str) -> str:
@@ -39,7 +39,7 @@ def _tz(site: Site) -> _dt.tzinfo:
     try:
         return ZoneInfo(site.config.timezone)
     except (ZoneInfoNotFoundError, ValueError):
-        return _dt.timezone.utc
+        return _dt.UTC
 
 
 def _rfc3339(moment: _dt.datetime) -> str:
@@ -50,7 +50,7 @@ def _rfc3339(moment: _dt.datetime) -> str:
 def _fallback_updated() -> _dt.datetime:
     """A feed with no dated entry still needs `updated`: SOURCE_DATE_EPOCH, else 1970."""
     try:
-        return _dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), _dt.timezone.utc)
+        return _dt.datetime.fromtimestamp(int(os.environ["SOURCE_DATE_EPOCH"]), _dt.UTC)
     except (KeyError, ValueError, OverflowError, OSError):
         return _EPOCH
 
@@ -165,4 +165,4 @@ def robots(site: Site) -> bytes:
     (base path "/repo/") this file is still written, for a custom domain later.
     """
     return (f"User-agent: *\nAllow: /\n\nSitemap: {absolute_url(site, '/sitemap.xml')}\n"
-            .encode("utf-8"))
+            .encode())

@@ -14,8 +14,8 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from . import model as m
 from .config import load_config
@@ -23,8 +23,7 @@ from .errors import FolioError, Report
 from .frontmatter import SourceText, decode, read_front_matter
 from .load_modules import load_module
 from .schema import Fields, Ref, valid_id, zone
-from .urls import case_study_url, check_slug, file_slug, page_url, post_url, service_url, \
-    skill_url
+from .urls import case_study_url, check_slug, file_slug, page_url, post_url, service_url, skill_url
 from .yamlload import Marked, load_yaml
 
 __all__ = ["EntityMemo", "LoadedSite", "ParseCache", "read_sources", "load_site", "is_junk"]

@@ -51,7 +51,7 @@ class PartialDate:
     def as_date(self) -> _dt.date:
         return _dt.date(self.year, self.month or 1, self.day or 1)
 
-    def as_datetime(self, tz: _dt.tzinfo = _dt.timezone.utc) -> _dt.datetime:
+    def as_datetime(self, tz: _dt.tzinfo = _dt.UTC) -> _dt.datetime:
         """A tz-aware moment for feeds and sitemaps (midnight when no time was given)."""
         if self.time is not None:
             return self.time

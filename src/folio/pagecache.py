@@ -61,7 +61,7 @@ class RecordingMapping(Mapping):
 
 
 def _stripped(entity: Any) -> Any:
-    if hasattr(entity, "body") and isinstance(getattr(entity, "body"), Body):
+    if hasattr(entity, "body") and isinstance(entity.body, Body):
         entity = replace(entity, body=Body())
     if hasattr(entity, "lessons"):
         entity = replace(entity, lessons=tuple(_stripped(lesson) for lesson in entity.lessons))

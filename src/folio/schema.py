@@ -57,7 +57,7 @@ def _type_name(value: Any) -> str:
     return type(value).__name__
 
 
-def parse_date(value: Any, tz: _dt.tzinfo = _dt.timezone.utc) -> PartialDate:
+def parse_date(value: Any, tz: _dt.tzinfo = _dt.UTC) -> PartialDate:
     """`2024`, `2024-03`, `2024-03-14`, `2024-03-14 10:00 +05:00` -> PartialDate; ValueError."""
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         raise ValueError(f"expected a date, got {_type_name(value)}")
@@ -84,7 +84,7 @@ def parse_date(value: Any, tz: _dt.tzinfo = _dt.timezone.utc) -> PartialDate:
 
 def _parse_offset(text: str) -> _dt.tzinfo:
     if text == "Z":
-        return _dt.timezone.utc
+        return _dt.UTC
     sign = -1 if text[0] == "-" else 1
     digits = text[1:].replace(":", "")
     hours, minutes = (int(digits[:-2]), int(digits[-2:])) if len(digits) > 2 else (int(digits), 0)
@@ -118,7 +118,7 @@ class Fields:
         self.report = report
         self.known = frozenset(known)
         self.refs = refs if refs is not None else []
-        self.tz = tz or _dt.timezone.utc
+        self.tz = tz or _dt.UTC
         self.strict_unknown = strict_unknown
         self._check_keys()
 
@@ -347,4 +347,4 @@ def valid_id(value: str) -> bool:
 
 
 def zone(name: str) -> _dt.tzinfo:
-    return _dt.timezone.utc if name in ("UTC", "") else ZoneInfo(name)
+    return _dt.UTC if name in ("UTC", "") else ZoneInfo(name)

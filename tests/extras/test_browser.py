@@ -39,7 +39,7 @@ class _BaseHandler(SimpleHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
-    from folio.build import BuildOptions, Builder
+    from folio.build import Builder, BuildOptions
 
     if not (EXAMPLE / "folio.yaml").is_file():
         pytest.skip("no example site")

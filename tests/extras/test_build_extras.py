@@ -11,7 +11,7 @@ from extras_helpers import GPS_IFD, photo_bytes
 from PIL import Image
 
 from folio import images, social
-from folio.build import BuildOptions, Builder
+from folio.build import Builder, BuildOptions
 
 CASE = """\
 ---

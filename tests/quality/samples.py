@@ -8,8 +8,25 @@ import datetime as dt
 from dataclasses import replace
 
 from folio.model import (
-    Author, Availability, Body, CaseStudy, Image, Lesson, Link, Module, PartialDate, Post,
-    Profile, QuizQuestion, Service, Site, SiteConfig, SiteIndex, Skill, Source, Testimonial,
+    Author,
+    Availability,
+    Body,
+    CaseStudy,
+    Image,
+    Lesson,
+    Link,
+    Module,
+    PartialDate,
+    Post,
+    Profile,
+    QuizQuestion,
+    Service,
+    Site,
+    SiteConfig,
+    SiteIndex,
+    Skill,
+    Source,
+    Testimonial,
     Track,
 )
 
@@ -65,7 +82,7 @@ def sample_site(base_url: str = "https://ada.example/portfolio/", **config) -> S
     post = Post(slug="three-careers", title="Why three careers " + HOSTILE,
                 url="/writing/three-careers/", source=Source("posts/2025-10-three-careers.md"),
                 date=PartialDate(2025, 10, 2, dt.datetime(2025, 10, 2, 9, 30,
-                                                          tzinfo=dt.timezone.utc)),
+                                                          tzinfo=dt.UTC)),
                 summary="On portfolio careers", tags=("careers", "freelance"),
                 tracks=("teaching",), skills=("facilitation",))
     old_post = Post(slug="hello", title="Hello", url="/writing/hello/",

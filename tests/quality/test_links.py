@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import urllib.error
 import urllib.request
-from functools import lru_cache
+from functools import cache
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
 from lxml import html as lxml_html
@@ -67,7 +67,7 @@ def references(doc) -> list[tuple[str, str]]:
     return refs
 
 
-@lru_cache(maxsize=None)
+@cache
 def _ids(doc) -> frozenset[str]:
     return frozenset({*doc.xpath("//@id"), *doc.xpath("//a/@name")})
 
@@ -82,7 +82,7 @@ class Crawler:
         self.origin = "{0.scheme}://{0.netloc}".format(urlsplit(site.base_url))
         self.checked = 0
 
-    @lru_cache(maxsize=None)  # noqa: B019 - one crawler per test
+    @cache  # noqa: B019 - one crawler per test
     def get(self, url: str):
         status, body, ctype = fetch(url)
         ids = None
@@ -147,7 +147,7 @@ def test_every_internal_link_resolves(built_site, record_property):
 def test_crawler_catches_broken_links_and_fragments(built_site):
     crawler = Crawler(built_site)
     page = built_site.url("index.html")
-    assert crawler.check("x", page, "a", "nope/") == [f"x: a 'nope/' -> 404"]
+    assert crawler.check("x", page, "a", "nope/") == ["x: a 'nope/' -> 404"]
     assert "no id" in crawler.check("x", page, "a", "#no-such-id")[0]
     assert "no such id" in crawler.check("x", page, "a", "#nope", {"main"})[0]
     assert crawler.check("x", page, "a", "#main", {"main"}) == []

@@ -14,7 +14,7 @@ import time
 import pytest
 from harness import page_md, site_files, wait_until, write
 
-from folio.build import BuildOptions, Builder
+from folio.build import Builder, BuildOptions
 
 
 def test_edit_is_served_and_reported(serve):

@@ -12,6 +12,7 @@ import click
 from ..errors import FolioError
 from .common import echo_diagnostics, fail
 
+
 class StageProgress:
     """A one-line stage indicator on a terminal, once a build has run for a second.
 
@@ -56,7 +57,8 @@ site_argument = click.argument("site", required=False, type=click.Path(file_okay
 @click.option("-v", "--verbose", is_flag=True, help="Print the time of each pipeline stage.")
 def build(site, output, base_url, drafts, clean, no_search, no_cache, jobs, verbose):
     """Build the site into its output folder."""
-    from ..build import BuildOptions, build as run_build
+    from ..build import BuildOptions
+    from ..build import build as run_build
 
     options = BuildOptions(output=output, base_url=base_url, drafts=drafts, clean=clean,
                            search=False if no_search else None, jobs=jobs, cache=not no_cache,
@@ -86,7 +88,7 @@ def build(site, output, base_url, drafts, clean, no_search, no_cache, jobs, verb
 @click.option("--drafts/--no-drafts", default=None, help="Check drafts too.")
 def check(site, base_url, drafts):
     """Check content, references and internal links without writing the site."""
-    from ..build import BuildOptions, Builder
+    from ..build import Builder, BuildOptions
 
     options = BuildOptions(base_url=base_url, drafts=drafts, search=False,
                            explicit_site=site is not None)

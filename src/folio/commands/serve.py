@@ -119,7 +119,7 @@ def run(site_dir: Path | None, host: str = "127.0.0.1", port: int = 8000,
     from ..watch import ChangeQueue, SiteWatcher, tree_fingerprint
 
     if builder is None:
-        from ..build import BuildOptions, Builder
+        from ..build import Builder, BuildOptions
 
         builder = Builder(site_dir, BuildOptions(drafts=True, search=False, cards=False,
                                                  explicit_site=site_dir is not None))
