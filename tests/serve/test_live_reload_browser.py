@@ -19,16 +19,12 @@ pytestmark = [pytest.mark.browser,
 
 
 @pytest.fixture
-def page():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            tab = browser.new_page()
-            tab.set_default_timeout(5000)
-            yield tab
-        finally:
-            browser.close()
+def page(browser):
+    """A tab of pytest-playwright's session browser (a second sync Playwright is refused)."""
+    tab = browser.new_page()
+    tab.set_default_timeout(5000)
+    yield tab
+    tab.close()
 
 
 def test_open_page_follows_edits(serve, page):

@@ -60,12 +60,10 @@ def served(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def chrome():
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        yield b
-        b.close()
+def chrome(browser):
+    """pytest-playwright's session browser (Debian's Chromium, see tests/conftest.py):
+    a second sync Playwright in the same process is refused."""
+    return browser
 
 
 def axe_violations(page) -> list[str]:
