@@ -3,12 +3,8 @@
 from __future__ import annotations
 
 import io
-import shutil
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
+from folio_testing import CHROMIUM, CHROMIUM_ARGS  # noqa: F401
 
 GPS_IFD = 0x8825
 ORIENTATION = 0x0112

@@ -10,16 +10,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from folio_testing import CHROMIUM, CHROMIUM_ARGS  # noqa: F401
 
 JS = Path(__file__).resolve().parents[1] / "js"
 NODE_MODULES = JS / "node_modules"
 AXE = NODE_MODULES / "axe-core" / "axe.min.js"
 VNU = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
 RESUME_SCHEMA = NODE_MODULES / "@jsonresume" / "schema" / "schema.json"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync"]
 INSTALL_JS = "(cd tests/js && npm ci --ignore-scripts --no-audit --no-fund)"
 
 

@@ -8,11 +8,8 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from folio_testing import CHROMIUM, CHROMIUM_ARGS  # noqa: F401
 from harness import page_md, write
-
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 pytestmark = [pytest.mark.browser,
               pytest.mark.skipif(not shutil.os.path.exists(CHROMIUM), reason="needs Chromium")]

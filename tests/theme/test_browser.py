@@ -6,19 +6,16 @@ from __future__ import annotations
 
 import functools
 import http.server
-import shutil
 import threading
 from pathlib import Path
 
 import pytest
+from folio_testing import CHROMIUM, CHROMIUM_ARGS  # noqa: F401
 
 from .conftest import FULL_SITE, build_files
 
 REPO = Path(__file__).resolve().parents[2]
 AXE = REPO / "tests" / "js" / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 PAGES = ["/", "/work/", "/work/boxly/", "/skills/", "/skills/sql/", "/tracks/data/",
          "/services/", "/writing/", "/writing/hello/", "/cv/", "/tracks/data/cv/", "/about/",
          "/tags/data/", "/404.html"]
