@@ -25,6 +25,7 @@ from .markdown import MarkdownContext, MarkdownJob, Rendered, Result, render
 from .model import Site
 from .pagecache import PageRenderer, structure_of, template_fingerprint
 from .parallel import map_ordered
+from .stagememo import StageMemo, TemplateBytecodeCache
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "build", "markdown_jobs"]
 
@@ -125,7 +126,7 @@ class Builder:
         self.markdown_cache: dict[tuple, Result] = {}
         self.pages = PageRenderer(options.jobs)
         self.progress: Callable[[str], None] | None = None  # told as each stage ends
-        self._memos: dict[tuple[str, str], tuple[Any, str, dict[str, bytes]]] = {}
+        self.memo = StageMemo(self.root, options.cache)
 
     # -- stages -------------------------------------------------------------------
     def _read_sources(self, report: Report) -> dict[str, bytes]:
@@ -303,7 +304,7 @@ class Builder:
         specs = card_specs(site)
         options = getattr(chain, "options", None)
         inputs = (specs, site.profile, site.config, options, self._asset_stamps(site))
-        return self._memo("cards", inputs, lambda: render_cards(
+        return self.memo.run("cards", inputs, lambda: render_cards(
             site, specs, self.root, cache_dir, theme_options=options))
 
     def _copy_files(self, site: Site, chain: Any, done: Mapping[str, bytes]) -> dict[str, bytes]:
@@ -317,45 +318,6 @@ class Builder:
         for rel in site.static:
             out[rel] = self.file_cache.read(self.root / "static" / rel, f"static/{rel}")
         return out
-
-    def _memo(self, namespace: str, inputs: Any, make: Callable[[], dict[str, bytes]],
-              name: str = "") -> dict[str, bytes]:
-        """A stage's output, reused while a digest of everything it reads is unchanged."""
-        digest, out = self._memo_get(namespace, name, inputs)
-        if out is None:
-            out = make()
-            self._memo_put(namespace, name, inputs, digest, out)
-        return out
-
-    def _memo_get(self, namespace: str, name: str, inputs: Any) -> tuple[str, dict | None]:
-        import hashlib
-        import pickle
-
-        from .cache import MISS
-
-        memo = self._memos.get((namespace, name))
-        if memo is not None and memo[0] == inputs:  # mostly the same objects: cheap
-            return memo[1], memo[2]
-        digest = hashlib.blake2b(pickle.dumps(inputs, protocol=5), digest_size=20).hexdigest()
-        if memo is not None and memo[1] == digest:
-            self._memos[(namespace, name)] = (inputs, digest, memo[2])
-            return digest, memo[2]
-        disk = self._memo_disk(namespace)
-        out = disk.get(disk.key(digest))
-        if out is MISS or not isinstance(out, dict):
-            return digest, None
-        self._memos[(namespace, name)] = (inputs, digest, out)
-        return digest, out
-
-    def _memo_put(self, namespace: str, name: str, inputs: Any, digest: str, out: dict) -> None:
-        disk = self._memo_disk(namespace)
-        disk.put(disk.key(digest), out)
-        self._memos[(namespace, name)] = (inputs, digest, out)
-
-    def _memo_disk(self, namespace: str) -> Any:
-        from .cache import Cache, NullCache
-
-        return Cache(self.root, namespace, "") if self.options.cache else NullCache()
 
     def _asset_stamps(self, site: Site) -> tuple:
         stamps = []
@@ -379,7 +341,7 @@ class Builder:
                        (module.source.path, *(lesson.source.path for lesson in module.lessons))]
             inputs = (common, module, tuple(rendered.get(lesson.key) for lesson in module.lessons),
                       sources)
-            digest, found = self._memo_get("packages", module.slug, inputs)
+            digest, found = self.memo.get("packages", module.slug, inputs)
             if found is None:
                 todo.append((i, inputs, digest))
             else:
@@ -388,7 +350,7 @@ class Builder:
                             initializer=_init_packages, serial_below=4,
                             initargs=(site, rendered, self._read_site_file))
         for (i, inputs, digest), files in zip(todo, built, strict=True):
-            self._memo_put("packages", site.modules[i].slug, inputs, digest, files)
+            self.memo.put("packages", site.modules[i].slug, inputs, digest, files)
             out.update(files)
         return out
 
@@ -406,37 +368,9 @@ class Builder:
 
             pages = {p: b for p, b in files.items() if p.endswith(".html")}
             filters = page_filters(site)
-            out.update(self._memo("search", (sorted(pages.items()), site.config.base_path, filters),
+            out.update(self.memo.run("search", (sorted(pages.items()), site.config.base_path, filters),
                                   lambda: search_index(pages, site.config.base_path, filters)))
         return out
-
-
-class TemplateBytecodeCache:
-    """A jinja2 BytecodeCache over a dict and the persistent cache."""
-
-    def __init__(self, disk: Any) -> None:
-        import jinja2
-
-        class _Cache(jinja2.BytecodeCache):
-            def load_bytecode(inner, bucket) -> None:  # noqa: N805
-                data = self.memory.get(bucket.key)
-                if data is None:
-                    data = disk.get_bytes(disk.key(bucket.key))
-                    if data is not None:
-                        self.memory[bucket.key] = data
-                if data is not None:
-                    bucket.bytecode_from_string(data)
-
-            def dump_bytecode(inner, bucket) -> None:  # noqa: N805
-                data = bucket.bytecode_to_string()
-                self.memory[bucket.key] = data
-                disk.put_bytes(disk.key(bucket.key), data)
-
-        self.memory: dict[str, bytes] = {}
-        self.jinja = _Cache()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self.jinja, name)
 
 
 _PACKAGING: tuple | None = None
