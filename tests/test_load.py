@@ -258,3 +258,11 @@ def test_social_cards_setting(make_site, mode, own_card):
     assert ("og/index.jpg" in result.files) is (mode != "off")
     page = result.files["work/a/index.html"].decode()
     assert ('property="og:image"' in page) is (mode != "off")
+
+
+def test_raised_size_cap_admits_files_above_the_default(make_site):
+    big = "---\ntitle: Big\n---\n" + "word " * (2 * 1024 * 1024)  # 10 MiB, above the 8 MiB default
+    root = make_site({"folio.yaml": "title: T\nbase_url: https://ex.test/\nlimits: {max_file_bytes: 20000000}\n",
+                      "pages/big.md": big})
+    site, report = load(root)
+    assert not report.errors and site.pages[0].title == "Big"

@@ -61,7 +61,7 @@ class ParseCache:
         key = (rel, hashlib.blake2b(data, digest_size=16).hexdigest())
         hit = self.entries.get(key)
         if hit is None:
-            hit = read_front_matter(data, rel)
+            hit = read_front_matter(data, rel, max_bytes=len(data))  # the loader applies the site's cap
             self.entries[key] = hit
         return hit
 
@@ -175,17 +175,18 @@ def _walk(root: Path, folder: str, report: Report) -> list[str]:
 
 def content_paths(root: Path, report: Report) -> list[str]:
     """Every file the model is built from (not assets/static), sorted."""
-    paths = [p for p in ("profile.md", "skills.yaml", "testimonials.yaml") if (root / p).exists()]
+    top = [p for p in ("profile.md", "skills.yaml", "testimonials.yaml") if (root / p).exists()]
+    for p in top:  # files in sections are checked by _walk
+        try:
+            _check_link(root / p, root, p)
+        except FolioError as exc:
+            report.add(exc)
+    paths = list(top)
     for section in SECTIONS:
         paths += [p for p in _walk(root, section, report)
                   if p.endswith(".md") and p.count("/") == 1]
     paths += [p for p in _walk(root, "modules", report)
               if p.count("/") == 2 and (p.endswith(".md") or p.endswith("/module.yaml"))]
-    for p in paths[:3]:
-        try:
-            _check_link(root / p, root, p)
-        except FolioError as exc:
-            report.add(exc)
     return paths
 
 
@@ -407,7 +408,7 @@ def load_site(root: Path, report: Report, *, drafts: bool | None = None, base_ur
     use_drafts = config.drafts if drafts is None else drafts
     if sources is None:
         sources = read_sources(root, report)
-    loader = _Loader(config, report, parse or (lambda rel, data: read_front_matter(data, rel)), use_drafts)
+    loader = _Loader(config, report, parse or (lambda rel, data: read_front_matter(data, rel, max_bytes=len(data))), use_drafts)
     memo = memo if memo is not None else EntityMemo()
     memo.begin(config, use_drafts)
 
