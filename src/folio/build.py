@@ -124,7 +124,7 @@ class Builder:
         self._link_memo: tuple | None = None
         self.file_cache = _FileCache()
         self.markdown_cache: dict[tuple, Result] = {}
-        self.pages = PageRenderer(options.jobs)
+        self.pages = PageRenderer(options.jobs, cache_root=self.root if options.cache else None)
         self.progress: Callable[[str], None] | None = None  # told as each stage ends
         self.memo = StageMemo(self.root, options.cache)
 

@@ -141,6 +141,7 @@ class PageRenderer:
     """Renders a site's pages, remembering enough to redo only what an edit touched."""
 
     jobs: int | None = None
+    cache_root: Path | None = None  # site folder whose .folio-cache/ keeps pages between processes
     previous: _Previous | None = None
     last_rendered_count: int = field(default=0)
     stripped: dict[int, tuple[Any, Any]] = field(default_factory=dict)
