@@ -11,8 +11,10 @@ case-insensitive file systems), never with ``startswith``.
 Also here, because the checks need them and :mod:`folio.write` and
 :mod:`folio.pidlock` build on them: the rules for output paths
 (:func:`check_keys`), reading a folder's ``.folio-manifest``, a sorted scan that
-never follows symlinks, and OSErrors as one-line messages. This module only
-reads; of folio it imports only :mod:`folio.errors`.
+never follows symlinks, what the current output holds (:func:`inspect_old`) and
+which of its files already hold the new bytes (:func:`unchanged`, with the
+trust rule explained in :mod:`folio.write`), and OSErrors as one-line messages.
+This module only reads; of folio it imports only :mod:`folio.errors`.
 
 Decisions where the spec is silent:
 - Inside the site only a top-level folder (``_site``) may be the output.
@@ -29,8 +31,12 @@ from __future__ import annotations
 import errno
 import json
 import os
+import re
+import stat
 import unicodedata
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from operator import attrgetter
 from pathlib import Path
 
 from .errors import BuildFailed, Diagnostic, FolioError, printable
@@ -43,6 +49,9 @@ CONTENT_DIRS = frozenset({"case-studies", "assets", "static", "modules", "posts"
 KEEP = frozenset({".git", "CNAME", ".nojekyll", ".gitignore"})
 SOURCE_SUFFIXES = (".md", ".markdown", ".yaml", ".yml", ".py")
 NAME_MAX = 255
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# Names that need no further checks: ASCII, no segment empty or starting with a dot.
+_PLAIN_KEY = re.compile(r"(?:[\w~-][\w.~-]{0,254}/)*[\w~-][\w.~-]{0,254}", re.ASCII)
 
 
 # --------------------------------------------------------------------------- checks
@@ -141,7 +150,7 @@ def check_contents(out: Path, shown: str, clean: bool) -> None:
     if not os.access(out, os.W_OK | os.X_OK):
         raise FolioError(f"permission denied: the output {out} is read-only", shown,
                          hint="make it writable (chmod u+w) or choose another --output")
-    if not entries or set(entries) <= KEEP or read_manifest(out) is not None:
+    if not entries or set(entries) <= KEEP or _manifest_files(out) is not None:
         return
     if clean:
         reason = _not_an_output_because(out)
@@ -207,7 +216,9 @@ def check_keys(files: Mapping[str, bytes], shown: str) -> list[str]:
 def _key_problem(key: object, data: object) -> str | None:
     if not isinstance(key, str) or not isinstance(data, (bytes, bytearray, memoryview)):
         return "is not a str -> bytes entry"
-    if not key or key.startswith("/") or "\\" in key or any(ord(c) < 32 or c == "\x7f" for c in key):
+    if _PLAIN_KEY.fullmatch(key):
+        return None
+    if not key or key.startswith("/") or "\\" in key or _CONTROL.search(key):
         return "is not a clean relative path"
     parts = key.split("/")
     if any(p in ("", ".", "..") for p in parts):
@@ -226,29 +237,44 @@ def _key_problem(key: object, data: object) -> str | None:
 
 def read_manifest(folder: Path) -> dict[str, str] | None:
     """{path: sha256} from a folder's manifest; None if missing or not folio's."""
+    return _safe_entries(_manifest_files(folder))
+
+
+def _manifest_files(folder: Path, raw: bytes | None = None) -> dict | None:
+    """The manifest's unchecked "files" table; None if missing or not folio's."""
     try:
-        with open(folder / MANIFEST, "rb") as fh:
-            data = json.loads(fh.read(64 * 1024 * 1024))
+        if raw is None:
+            with open(folder / MANIFEST, "rb") as fh:
+                raw = fh.read(64 * 1024 * 1024)
+        data = json.loads(raw)
         files = data["files"]
         if data.get("folio") != 1 or not isinstance(files, dict):
             return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
+    return files
+
+
+def _safe_entries(files: dict | None) -> dict[str, str] | None:
+    if files is None:
+        return None
     return {k: v for k, v in files.items()
             if isinstance(v, str) and _key_problem(k, b"") is None}
 
 
-def scan_tree(root: Path, rel: str = "") -> Iterator[tuple[str, str]]:
+def scan_tree(root: str | os.PathLike, rel: str = "") -> Iterator[tuple[str, str]]:
     """(relative path, kind) of everything below root, sorted, never following symlinks."""
-    with os.scandir(root / rel if rel else root) as it:
-        entries = sorted(it, key=lambda e: e.name)
+    base = os.fspath(root)
+    with os.scandir(os.path.join(base, rel) if rel else base) as it:
+        entries = sorted(it, key=attrgetter("name"))
+    prefix = rel + "/" if rel else ""
     for entry in entries:
-        sub = f"{rel}/{entry.name}" if rel else entry.name
+        sub = prefix + entry.name
         if entry.is_symlink():
             yield sub, "link"
         elif entry.is_dir(follow_symlinks=False):
             yield sub, "dir"
-            yield from scan_tree(root, sub)
+            yield from scan_tree(base, sub)
         else:
             yield sub, "file" if entry.is_file(follow_symlinks=False) else "other"
 
@@ -257,6 +283,98 @@ def ancestors(rel: str) -> Iterator[str]:
     parts = rel.split("/")
     for i in range(1, len(parts)):
         yield "/".join(parts[:i])
+
+
+# --------------------------------------------------------------------------- the old output
+
+@dataclass(slots=True)
+class OldOutput:
+    """What the current output holds: folio's files (to replace) and everyone else's.
+
+    `manifest` is its manifest's bytes, `listed` their {path: sha256}, and
+    `sealed` the manifest's stat when it is a regular file: its times say which
+    listed files can be trusted without reading them (:func:`unchanged`).
+    """
+
+    kinds: dict[str, str]
+    ours: set[str]
+    foreign: list[str]
+    listed: dict[str, str]
+    manifest: bytes | None = None
+    sealed: os.stat_result | None = None
+
+
+def inspect_old(out: Path, clean: bool) -> OldOutput:
+    if not out.is_dir():
+        return OldOutput({}, set(), [], {})
+    kinds = dict(scan_tree(out))
+    raw, sealed = _read_with_stat(out / MANIFEST)
+    listed = _safe_entries(_manifest_files(out, raw)) if raw is not None else None
+    if listed is None or kinds.get(MANIFEST) != "file":
+        sealed = None
+    listed = listed or {}
+    ours = {k for k in listed if kinds.get(k) in ("file", "link")}
+    if clean:
+        ours |= {rel for rel, kind in kinds.items() if kind != "dir" and rel != MANIFEST
+                 and not rel.split("/")[0].startswith(".") and rel.split("/")[0] not in KEEP}
+    our_dirs = {a for k in ours for a in ancestors(k)}
+    filled = {a for rel, kind in kinds.items() if kind != "dir" for a in ancestors(rel)}
+    foreign = [rel for rel, kind in kinds.items()
+               if rel != MANIFEST and rel not in ours and rel not in our_dirs
+               and not (kind == "dir" and rel in filled)]  # folders come with their files
+    return OldOutput(kinds, ours, foreign, listed, raw, sealed)
+
+
+def _read_with_stat(path: Path) -> tuple[bytes | None, os.stat_result | None]:
+    """The file's bytes and the stat of the very file read (stat first: never newer)."""
+    try:
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            return fh.read(64 * 1024 * 1024), st
+    except OSError:
+        return None, None
+
+
+def unchanged(out: Path, files: Mapping[str, bytes], digests: Mapping[str, str],
+              old: OldOutput, candidates: Iterable[str]) -> tuple[set[str], int]:
+    """The candidates whose file in `out` already holds the new bytes, and how many were read.
+
+    A listed regular file of the right size whose mtime and ctime are both older
+    than the sealed manifest's has not been written, replaced or touched since
+    the manifest was sealed, so it holds what the manifest says: the digests
+    decide. Any other candidate of the right size is read back.
+    """
+    base = os.fspath(out) + os.sep
+    seal = old.sealed
+    same: set[str] = set()
+    read = 0
+    for key in candidates:
+        path, data = base + key, files[key]
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if not stat.S_ISREG(st.st_mode) or st.st_size != len(data):
+            continue
+        if (seal is not None and key in old.listed and st.st_mtime_ns < seal.st_mtime_ns
+                and st.st_ctime_ns < seal.st_ctime_ns):
+            if old.listed[key] == digests[key]:
+                same.add(key)
+            continue
+        read += 1
+        if same_bytes(path, data):
+            same.add(key)
+    return same, read
+
+
+def same_bytes(path: str | os.PathLike, data: bytes) -> bool:
+    try:
+        if os.stat(path).st_size != len(data):
+            return False
+        with open(path, "rb") as fh:
+            return fh.read(len(data) + 1) == data
+    except OSError:
+        return False
 
 
 def from_os_error(exc: OSError, doing: str, tmp_out: tuple[Path | None, Path] | None = None

@@ -17,6 +17,28 @@ anything else is moved back or left in place. Leftover temp folders of dead
 processes are reclaimed by the next write; a ``.folio-lock-<name>`` file made
 with O_EXCL and holding the pid keeps two builds of one output apart.
 
+When nothing changed, nothing is written: if the new manifest equals the old one
+byte for byte, every file it lists is still a regular file holding those bytes
+and (with ``clean=True``) no stray file waits to be removed, the write returns
+after taking the lock, without a temp tree, link or swap. There is no in-place
+path for small changes: a changed file and the manifest cannot be replaced in
+one step, so a kill between the two would leave a tree that is neither the old
+nor the new one; a small change still builds the hard-link tree.
+
+Which files still hold their bytes is decided without reading them where that is
+safe (:func:`folio.outdir.unchanged`). Every write ends by "sealing" the
+manifest: its mtime and ctime are set to now, later than every change the write
+made. A listed file whose size is right and whose mtime and ctime are both older
+than the manifest's has not been written, replaced, renamed over or chmod'ed
+since, so the manifest's digest says what it holds. Any write to a file moves
+its ctime, which no one can set back, so an edit by hand is seen even when the
+mtime is restored; the mtime check catches an edit followed by something that
+renews the manifest's ctime too (``chmod -R``, ``cp -a`` of the folder). Every
+other file (a newer or unsealed one, or the first build after an older folio)
+is read back and compared, and if all matched the manifest is sealed again so
+the next build trusts them. Not covered: edits made while a build is writing
+(they can be sealed in), a manifest replaced by hand, and a clock set back.
+
 Decisions where the spec is silent (more in :mod:`folio.outdir`):
 - ``clean=True`` also accepts one that looks like a previous output (see
   :func:`check_output_dir`) and then treats its files as folio's, except
@@ -25,6 +47,8 @@ Decisions where the spec is silent (more in :mod:`folio.outdir`):
 - A file folio did not write that is byte-identical to a new one is adopted;
   a different one in the way is an error, never overwritten.
 - Files are not fsync'ed: the guarantee covers a killed process, not power loss.
+- The manifest's mtime is the time of the last write (or check after a read-back),
+  not of its content: the seal moves it even when its bytes stay the same.
 """
 
 from __future__ import annotations
@@ -37,6 +61,7 @@ import os
 import shutil
 import signal
 import threading
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,17 +71,19 @@ from .outdir import (
     CONTENT_DIRS,
     KEEP,
     MANIFEST,
+    OldOutput,
     ancestors,
     check_contents,
     check_keys,
     check_output_dir,
     from_os_error,
+    inspect_old,
     is_inside,
-    read_manifest,
     resolve_target,
+    same_bytes,
     same_file,
-    scan_tree,
     shown_path,
+    unchanged,
 )
 from .pidlock import PidLock, dispose_tree, reclaim_leftovers
 
@@ -81,9 +108,11 @@ class WriteResult:
 
 # --------------------------------------------------------------------------- manifest
 
-def _manifest_bytes(name: str, files: Mapping[str, bytes], keys: list[str]) -> bytes:
-    body = {"folio": 1, "output": name,
-            "files": {k: hashlib.sha256(files[k]).hexdigest() for k in keys}}
+def _manifest_bytes(name: str, files: Mapping[str, bytes], keys: list[str],
+                    digests: Mapping[str, str] | None = None) -> bytes:
+    if digests is None:
+        digests = {k: hashlib.sha256(files[k]).hexdigest() for k in keys}
+    body = {"folio": 1, "output": name, "files": {k: digests[k] for k in keys}}
     return (json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
 
@@ -137,6 +166,10 @@ class _Ops:
         os.rmdir(path)
         self._tick()
 
+    def touch(self, path: Path) -> None:
+        os.utime(path)
+        self._tick()
+
     def exchange(self, a: Path, b: Path) -> bool:
         done = _exchange(a, b)
         if done:
@@ -181,33 +214,7 @@ def _tag(name: str) -> str:
     return name if len(name.encode()) <= 100 else hashlib.sha256(name.encode()).hexdigest()[:16]
 
 
-@dataclass(slots=True)
-class _Old:
-    """What the current output holds: folio's files (to replace) and everyone else's."""
-
-    kinds: dict[str, str]
-    ours: set[str]
-    foreign: list[str]
-
-
-def _inspect_old(out: Path, clean: bool) -> _Old:
-    if not out.is_dir():
-        return _Old({}, set(), [])
-    kinds = dict(scan_tree(out))
-    listed = read_manifest(out) or {}
-    ours = {k for k in listed if kinds.get(k) in ("file", "link")}
-    if clean:
-        ours |= {rel for rel, kind in kinds.items() if kind != "dir" and rel != MANIFEST
-                 and not rel.split("/")[0].startswith(".") and rel.split("/")[0] not in KEEP}
-    our_dirs = {a for k in ours for a in ancestors(k)}
-    filled = {a for rel, kind in kinds.items() if kind != "dir" for a in ancestors(rel)}
-    foreign = [rel for rel, kind in kinds.items()
-               if rel != MANIFEST and rel not in ours and rel not in our_dirs
-               and not (kind == "dir" and rel in filled)]  # folders come with their files
-    return _Old(kinds, ours, foreign)
-
-
-def _plan_conflicts(keys: list[str], files: Mapping[str, bytes], out: Path, old: _Old,
+def _plan_conflicts(keys: list[str], files: Mapping[str, bytes], out: Path, old: OldOutput,
                     shown: str) -> set[str]:
     """Foreign files identical to a new file are adopted; any other overlap is an error."""
     foreign = set(old.foreign)
@@ -215,7 +222,7 @@ def _plan_conflicts(keys: list[str], files: Mapping[str, bytes], out: Path, old:
     adopted: set[str] = set()
     problems = []
     for key in keys:
-        if key in foreign and old.kinds[key] == "file" and _same_bytes(out / key, files[key]):
+        if key in foreign and old.kinds[key] == "file" and same_bytes(out / key, files[key]):
             adopted.add(key)
         elif key in foreign or key in foreign_dirs or any(
                 a in foreign and old.kinds[a] != "dir" for a in ancestors(key)):
@@ -224,16 +231,6 @@ def _plan_conflicts(keys: list[str], files: Mapping[str, bytes], out: Path, old:
     if problems:
         raise BuildFailed(problems)
     return adopted
-
-
-def _same_bytes(path: Path, data: bytes) -> bool:
-    try:
-        if path.stat().st_size != len(data):
-            return False
-        with open(path, "rb") as fh:
-            return fh.read(len(data) + 1) == data
-    except OSError:
-        return False
 
 
 def write_output(files: Mapping[str, bytes], out_dir: str | os.PathLike,
@@ -258,11 +255,20 @@ def write_output(files: Mapping[str, bytes], out_dir: str | os.PathLike,
 
 def _write_locked(files: Mapping[str, bytes], keys: list[str], out: Path, ops: _Ops, shown: str,
                   clean: bool, warnings: list[str]) -> WriteResult:
+    digests = {k: hashlib.sha256(files[k]).hexdigest() for k in keys}
+    manifest = _manifest_bytes(out.name, files, keys, digests)
     try:
-        old = _inspect_old(out, clean)
+        old = inspect_old(out, clean)
         adopted = _plan_conflicts(keys, files, out, old, shown)
+        same, read = unchanged(out, files, digests, old,
+                               (k for k in keys if k in old.ours and old.kinds[k] == "file"))
     except OSError as exc:
         raise from_os_error(exc, "reading") from None
+    if (old.manifest == manifest and old.kinds.get(MANIFEST) == "file"
+            and len(same) == len(keys) and old.ours == set(keys)):
+        if read:  # the files read back matched: let the next build trust them unread
+            _seal(out / MANIFEST, ops)
+        return WriteResult(0, len(keys), 0, tuple(warnings))
     old.foreign = [rel for rel in old.foreign if rel not in adopted]
     pid = os.getpid()
     tmp: Path | None = out.parent / f".folio-tmp-{pid}-{_tag(out.name)}"
@@ -270,9 +276,8 @@ def _write_locked(files: Mapping[str, bytes], keys: list[str], out: Path, ops: _
         raise FolioError(f"{tmp} is left from an earlier build and could not be cleared", shown,
                          hint="remove it by hand; " + "; ".join(warnings))
     new_ours = set(keys) | {MANIFEST}
-    counts = [0, 0]  # written, unchanged
     try:
-        _fill(tmp, files, keys, out, old, adopted, ops, counts)
+        _fill(tmp, files, keys, manifest, out, old, same | adopted, ops)
         if not out.exists():
             ops.move(tmp, out)
             tmp = None  # nothing old to clear away
@@ -291,22 +296,36 @@ def _write_locked(files: Mapping[str, bytes], keys: list[str], out: Path, ops: _
         raise from_os_error(exc, "writing", (tmp, out)) from None
     if tmp is not None:  # it now holds the old tree
         warnings += dispose_tree(tmp, out, old.ours | {MANIFEST}, ops)
-    removed = len(old.ours - set(keys))
-    return WriteResult(counts[0], counts[1], removed, tuple(warnings))
+    _seal(out / MANIFEST, ops)
+    kept = len(same | adopted)
+    return WriteResult(len(keys) - kept, kept, len(old.ours - set(keys)), tuple(warnings))
 
 
-def _fill(tmp: Path, files: Mapping[str, bytes], keys: list[str], out: Path, old: _Old,
-          adopted: set[str], ops: _Ops, counts: list[int]) -> None:
+def _seal(manifest: Path, ops: _Ops) -> None:
+    """Give the manifest times later than every change made so far (see the docstring)."""
+    done = time.time_ns()  # file times come from a clock never ahead of this one
+    try:
+        for _ in range(25):  # a coarse clock needs up to one tick (10 ms at HZ=100)
+            ops.touch(manifest)
+            st = os.stat(manifest)
+            if min(st.st_mtime_ns, st.st_ctime_ns) > done:
+                return
+            time.sleep(0.001)
+    except OSError:
+        pass  # then the next build reads the files back instead
+
+
+def _fill(tmp: Path, files: Mapping[str, bytes], keys: list[str], manifest: bytes, out: Path,
+          old: OldOutput, same: set[str], ops: _Ops) -> None:
     """Build the complete new tree in `tmp`: manifest first, then files, then foreign files."""
     ops.mkdir(tmp)
-    manifest = _manifest_bytes(out.name, files, keys)
     made: set[str] = set()
 
     def parents(rel: str) -> None:
         for anc in ancestors(rel):
             if anc not in made:
                 made.add(anc)
-                if not (tmp / anc).is_dir():
+                if not os.path.isdir(tmp / anc):
                     ops.mkdir(tmp / anc)
 
     def keep(rel: str) -> None:
@@ -317,19 +336,16 @@ def _fill(tmp: Path, files: Mapping[str, bytes], keys: list[str], out: Path, old
                 raise
             ops.copy(out / rel, tmp / rel)
 
-    if old.kinds.get(MANIFEST) == "file" and _same_bytes(out / MANIFEST, manifest):
+    if old.kinds.get(MANIFEST) == "file" and old.manifest == manifest:
         keep(MANIFEST)
     else:
         ops.write(tmp / MANIFEST, manifest)
     for key in keys:
         parents(key)
-        reusable = key in adopted or (key in old.ours and old.kinds.get(key) == "file")
-        if reusable and _same_bytes(out / key, files[key]):
+        if key in same:
             keep(key)
-            counts[1] += 1
         else:
             ops.write(tmp / key, bytes(files[key]))
-            counts[0] += 1
     for rel in old.foreign:
         parents(rel)
         if old.kinds[rel] == "dir":
@@ -349,7 +365,7 @@ def _fill(tmp: Path, files: Mapping[str, bytes], keys: list[str], out: Path, old
         pass
 
 
-def _keep_folder_stats(tmp: Path, out: Path, old: _Old) -> None:
+def _keep_folder_stats(tmp: Path, out: Path, old: OldOutput) -> None:
     """Folders keep their mode; one that lists the same names as before keeps its mtime."""
     for rel in sorted((r for r, k in old.kinds.items() if k == "dir"), reverse=True):
         try:
