@@ -34,7 +34,7 @@ import os
 import re
 import stat
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
 from pathlib import Path
@@ -262,10 +262,17 @@ def _safe_entries(files: dict | None) -> dict[str, str] | None:
             if isinstance(v, str) and _key_problem(k, b"") is None}
 
 
-def scan_tree(root: str | os.PathLike, rel: str = "") -> Iterator[tuple[str, str]]:
-    """(relative path, kind) of everything below root, sorted, never following symlinks."""
+def scan_tree(root: str | os.PathLike, rel: str = "",
+              before: Callable[[str], None] | None = None) -> Iterator[tuple[str, str]]:
+    """(relative path, kind) of everything below root, sorted, never following symlinks.
+
+    `before` is called with each folder's path just before it is listed.
+    """
     base = os.fspath(root)
-    with os.scandir(os.path.join(base, rel) if rel else base) as it:
+    here = os.path.join(base, rel) if rel else base
+    if before is not None:
+        before(here)
+    with os.scandir(here) as it:
         entries = sorted(it, key=attrgetter("name"))
     prefix = rel + "/" if rel else ""
     for entry in entries:
@@ -274,7 +281,7 @@ def scan_tree(root: str | os.PathLike, rel: str = "") -> Iterator[tuple[str, str
             yield sub, "link"
         elif entry.is_dir(follow_symlinks=False):
             yield sub, "dir"
-            yield from scan_tree(base, sub)
+            yield from scan_tree(base, sub, before)
         else:
             yield sub, "file" if entry.is_file(follow_symlinks=False) else "other"
 

@@ -30,10 +30,10 @@ _LEFTOVER = re.compile(r"^\.folio-(tmp|old)-(\d+)-(.+)$")
 class TreeSteps(Protocol):
     """The writer's counted file-system steps that emptying a tree needs."""
 
-    def mkdir(self, path: Path) -> None: ...
-    def move(self, src: Path, dst: Path) -> None: ...
-    def unlink(self, path: Path) -> None: ...
-    def rmdir(self, path: Path) -> None: ...
+    def mkdir(self, path: str | Path) -> None: ...
+    def move(self, src: str | Path, dst: str | Path) -> None: ...
+    def unlink(self, path: str | Path) -> None: ...
+    def rmdir(self, path: str | Path) -> None: ...
 
 
 # --------------------------------------------------------------------------- lock
@@ -172,17 +172,17 @@ def dispose_tree(folder: Path, out: Path, ours: set[str] | None, ops: TreeSteps)
     if ours is None:
         ours = set(read_manifest(folder) or ()) | {MANIFEST}
     kept: list[str] = []
-    _open_up(folder)
     try:
-        entries = list(scan_tree(folder))
+        entries = list(scan_tree(folder, before=_open_up))
     except OSError as exc:
         return [f"could not read {folder}: {exc.strerror}"]
+    f, o = os.fspath(folder) + "/", os.fspath(out) + "/"
     our_dirs = {a for k in ours for a in ancestors(k)}
     moved: set[str] = set()
     for rel, kind in entries:
-        if any(a in moved for a in ancestors(rel)):
+        if moved and any(a in moved for a in ancestors(rel)):
             continue
-        here, there = folder / rel, out / rel
+        here, there = f + rel, o + rel
         if rel == MANIFEST:
             continue  # goes last: it says which of the other files are folio's
         try:
@@ -200,14 +200,14 @@ def dispose_tree(folder: Path, out: Path, ours: set[str] | None, ops: TreeSteps)
         except OSError as exc:
             kept.append(f"{rel} ({exc.strerror})")
     for rel, kind in reversed(entries):
-        if kind == "dir" and rel not in moved and not any(a in moved for a in ancestors(rel)):
+        if kind == "dir" and not (moved and any(a in moved for a in (rel, *ancestors(rel)))):
             try:
-                ops.rmdir(folder / rel)
+                ops.rmdir(f + rel)
             except OSError:
                 pass
-    if MANIFEST in ours and os.path.lexists(folder / MANIFEST):
+    if MANIFEST in ours and os.path.lexists(f + MANIFEST):
         try:
-            ops.unlink(folder / MANIFEST)
+            ops.unlink(f + MANIFEST)
         except OSError as exc:
             kept.append(f"{MANIFEST} ({exc.strerror})")
     try:
@@ -219,19 +219,13 @@ def dispose_tree(folder: Path, out: Path, ours: set[str] | None, ops: TreeSteps)
     return []
 
 
-def _open_up(folder: Path) -> None:
-    """Give ourselves rwx on every folder of a tree we are about to empty."""
-    def fix(path: str) -> None:
-        if not os.path.islink(path) and not os.access(path, os.R_OK | os.W_OK | os.X_OK):
-            try:
-                os.chmod(path, os.stat(path).st_mode | 0o700)
-            except OSError:
-                pass
-
-    fix(os.fspath(folder))
-    for dirpath, dirnames, _ in os.walk(folder):
-        for name in dirnames:
-            fix(os.path.join(dirpath, name))
+def _open_up(path: str) -> None:
+    """Give ourselves rwx on a folder of a tree we are about to empty, before listing it."""
+    if not os.path.islink(path) and not os.access(path, os.R_OK | os.W_OK | os.X_OK):
+        try:
+            os.chmod(path, os.stat(path).st_mode | 0o700)
+        except OSError:
+            pass
 
 
 def _same_inode(a: Path, b: Path) -> bool:

@@ -131,7 +131,7 @@ class _Ops:
         if self.fault_after is not None and self.count >= self.fault_after:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    def write(self, path: Path, data: bytes) -> None:
+    def write(self, path: str | Path, data: bytes) -> None:
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         fd = os.open(path, flags, 0o666)
         try:
@@ -142,27 +142,27 @@ class _Ops:
             os.close(fd)
         self._tick()
 
-    def mkdir(self, path: Path) -> None:
+    def mkdir(self, path: str | Path) -> None:
         os.mkdir(path)
         self._tick()
 
-    def link(self, src: Path, dst: Path) -> None:
+    def link(self, src: str | Path, dst: str | Path) -> None:
         os.link(src, dst, follow_symlinks=False)
         self._tick()
 
-    def copy(self, src: Path, dst: Path) -> None:
+    def copy(self, src: str | Path, dst: str | Path) -> None:
         shutil.copy2(src, dst, follow_symlinks=False)
         self._tick()
 
-    def move(self, src: Path, dst: Path) -> None:
+    def move(self, src: str | Path, dst: str | Path) -> None:
         os.replace(src, dst)
         self._tick()
 
-    def unlink(self, path: Path) -> None:
+    def unlink(self, path: str | Path) -> None:
         os.unlink(path)
         self._tick()
 
-    def rmdir(self, path: Path) -> None:
+    def rmdir(self, path: str | Path) -> None:
         os.rmdir(path)
         self._tick()
 
@@ -319,62 +319,72 @@ def _fill(tmp: Path, files: Mapping[str, bytes], keys: list[str], manifest: byte
           old: OldOutput, same: set[str], ops: _Ops) -> None:
     """Build the complete new tree in `tmp`: manifest first, then files, then foreign files."""
     ops.mkdir(tmp)
-    made: set[str] = set()
+    t, o = os.fspath(tmp) + "/", os.fspath(out) + "/"
+    made: set[str] = set()  # everything in tmp, to compare folder listings without reading them
 
     def parents(rel: str) -> None:
         for anc in ancestors(rel):
             if anc not in made:
                 made.add(anc)
-                if not os.path.isdir(tmp / anc):
-                    ops.mkdir(tmp / anc)
+                ops.mkdir(t + anc)
 
     def keep(rel: str) -> None:
         try:
-            ops.link(out / rel, tmp / rel)
+            ops.link(o + rel, t + rel)
         except OSError as exc:
             if exc.errno not in _LINK_UNSUPPORTED:
                 raise
-            ops.copy(out / rel, tmp / rel)
+            ops.copy(o + rel, t + rel)
 
     if old.kinds.get(MANIFEST) == "file" and old.manifest == manifest:
         keep(MANIFEST)
     else:
-        ops.write(tmp / MANIFEST, manifest)
+        ops.write(t + MANIFEST, manifest)
+    made.add(MANIFEST)
     for key in keys:
         parents(key)
         if key in same:
             keep(key)
         else:
-            ops.write(tmp / key, bytes(files[key]))
+            ops.write(t + key, bytes(files[key]))
+        made.add(key)
     for rel in old.foreign:
         parents(rel)
+        if rel in made:
+            continue
+        made.add(rel)
         if old.kinds[rel] == "dir":
-            if not (tmp / rel).is_dir():
-                ops.mkdir(tmp / rel)
+            ops.mkdir(t + rel)
             continue
         try:
-            ops.link(out / rel, tmp / rel)
+            ops.link(o + rel, t + rel)
         except OSError as exc:
             if exc.errno not in _LINK_UNSUPPORTED:
                 raise
-            ops.move(out / rel, tmp / rel)  # the reclaim moves it back after a crash
-    _keep_folder_stats(tmp, out, old)
+            ops.move(o + rel, t + rel)  # the reclaim moves it back after a crash
+    _keep_folder_stats(t, o, old, made)
     try:
         shutil.copymode(out, tmp)
     except OSError:
         pass
 
 
-def _keep_folder_stats(tmp: Path, out: Path, old: OldOutput) -> None:
+def _keep_folder_stats(t: str, o: str, old: OldOutput, made: set[str]) -> None:
     """Folders keep their mode; one that lists the same names as before keeps its mtime."""
-    for rel in sorted((r for r, k in old.kinds.items() if k == "dir"), reverse=True):
+    def listings(rels) -> dict[str, set[str]]:
+        found: dict[str, set[str]] = {}
+        for rel in rels:
+            parent, _, name = rel.rpartition("/")
+            found.setdefault(parent, set()).add(name)
+        return found
+
+    before, after = listings(old.kinds), listings(made)
+    for rel in sorted((r for r, k in old.kinds.items() if k == "dir" and r in made),
+                      reverse=True):
         try:
-            if not (tmp / rel).is_dir():
-                continue
-            st = os.stat(out / rel)
-            same = sorted(os.listdir(tmp / rel)) == sorted(os.listdir(out / rel))
-            os.chmod(tmp / rel, st.st_mode & 0o7777)
-            if same:
-                os.utime(tmp / rel, ns=(st.st_atime_ns, st.st_mtime_ns))
+            st = os.stat(o + rel)
+            os.chmod(t + rel, st.st_mode & 0o7777)
+            if before.get(rel, set()) == after.get(rel, set()):
+                os.utime(t + rel, ns=(st.st_atime_ns, st.st_mtime_ns))
         except OSError:
             pass
