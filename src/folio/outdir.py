@@ -317,8 +317,8 @@ def inspect_old(out: Path, clean: bool) -> OldOutput:
     kinds = dict(scan_tree(out))
     raw, sealed = _read_with_stat(out / MANIFEST)
     listed = _safe_entries(_manifest_files(out, raw)) if raw is not None else None
-    if listed is None or kinds.get(MANIFEST) != "file":
-        sealed = None
+    if listed is None or kinds.get(MANIFEST) != "file" or os.name == "nt":
+        sealed = None  # on Windows st_ctime is the creation time: every file is read back
     listed = listed or {}
     ours = {k for k in listed if kinds.get(k) in ("file", "link")}
     if clean:
@@ -333,7 +333,8 @@ def inspect_old(out: Path, clean: bool) -> OldOutput:
 
 
 def _read_with_stat(path: Path) -> tuple[bytes | None, os.stat_result | None]:
-    """The file's bytes and the stat of the very file read (stat first: never newer)."""
+    """The file's bytes and the stat of that very file, taken first (an edit meanwhile
+    makes the stat older than the bytes, which only trusts fewer files)."""
     try:
         with open(path, "rb") as fh:
             st = os.fstat(fh.fileno())

@@ -228,7 +228,7 @@ def _open_up(path: str) -> None:
             pass
 
 
-def _same_inode(a: Path, b: Path) -> bool:
+def _same_inode(a: str | Path, b: str | Path) -> bool:
     try:
         sa, sb = os.lstat(a), os.lstat(b)
     except OSError:
