@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from .images import open_cache
+from .jpegrows import JpegRows
 from .model import Site
 from .parallel import map_ordered
 from .urls import output_path
@@ -37,7 +38,7 @@ __all__ = ["CARD_SIZE", "CARD_VERSION", "DEFAULT_COLORS", "CardSpec", "card_spec
            "card_url", "counters", "og_card_url", "render_cards", "theme_colors"]
 
 CARD_SIZE = (1200, 630)
-CARD_VERSION = "2"
+CARD_VERSION = "3"
 # The default theme's light palette (themes/default/static/css/site.css: --bg,
 # --text, --muted, --accent). Override any of them under `colors:` in theme options.
 DEFAULT_COLORS = {
@@ -240,13 +241,14 @@ _DRAWING: tuple | None = None
 
 def _init_drawing(colors: dict[str, str], name: str, footer: str, avatar) -> None:
     global _DRAWING
-    _DRAWING = (colors, _base_card(colors, name, footer, avatar), avatar is not None)
+    base = _base_card(colors, name, footer, avatar)
+    _DRAWING = (colors, base, JpegRows.encode(base), avatar is not None)
 
 
 def _draw_spec(spec: CardSpec) -> bytes:
     assert _DRAWING is not None
-    colors, base, has_photo = _DRAWING
-    return _draw(spec, colors, base, has_photo)
+    colors, base, encoded, has_photo = _DRAWING
+    return _draw(spec, colors, base, encoded, has_photo)
 
 
 def _footer_line(site: Site) -> str:
@@ -290,38 +292,51 @@ def _base_card(colors: dict[str, str], name: str, site_title: str, avatar):
     return card
 
 
-def _draw(spec: CardSpec, colors: dict[str, str], base, has_photo: bool) -> bytes:
-    """One card: the shared base plus this page's subtitle and title, as JPEG.
-
-    JPEG at quality 90 without chroma subsampling keeps text crisp at the size
-    of the PNG, and encodes about seven times faster (measured: 2 ms vs 15 ms).
-    """
-    import io
-
-    from PIL import ImageDraw
-
+def _layout(spec: CardSpec, has_photo: bool) -> list[tuple[tuple[int, int], str, Any, str]]:
+    """This card's own text, top to bottom: (xy, text, font, colour name)."""
     width, _height = CARD_SIZE
-    card = base.copy()
-    draw = ImageDraw.Draw(card)
     text_right = width - _MARGIN - (_PHOTO + 40 if has_photo else 0)
     x, y = _MARGIN, _MARGIN
+    items = []
     if spec.subtitle:
         sub_font = _font(30, bold=True)
-        sub = _fit_line(spec.subtitle, sub_font, text_right - x)
-        draw.text((x, y), sub, font=sub_font, fill=colors["accent"])
+        items.append(((x, y), _fit_line(spec.subtitle, sub_font, text_right - x), sub_font, "accent"))
         y += 58
     for size, max_lines in ((68, 3), (56, 4), (46, 5)):
         title_font = _font(size, bold=True)
         lines = _wrap(spec.title, title_font, text_right - x)
         if len(lines) <= max_lines:
             break
-    lines = _clip_lines(lines, max_lines, title_font, text_right - x)
-    for line in lines:
-        draw.text((x, y), line, font=title_font, fill=colors["text"])
+    for line in _clip_lines(lines, max_lines, title_font, text_right - x):
+        items.append(((x, y), line, title_font, "text"))
         y += int(size * 1.22)
-    buf = io.BytesIO()
-    card.save(buf, "JPEG", quality=90, subsampling=0)
-    return buf.getvalue()
+    return items
+
+
+def _draw(spec: CardSpec, colors: dict[str, str], base, encoded: JpegRows, has_photo: bool) -> bytes:
+    """One card: the shared base plus this page's subtitle and title, as JPEG.
+
+    Only the band of rows the text touches is drawn and encoded; the rest of the
+    file is the base's own encoded rows (see :class:`~folio.jpegrows.JpegRows`), so the bytes are
+    those of encoding the whole card, at about half the cost.
+    """
+    from PIL import ImageDraw
+
+    width, height = CARD_SIZE
+    items = _layout(spec, has_photo)
+    measure = ImageDraw.Draw(base)  # textbbox only reads the fonts
+    boxes = [measure.textbbox(xy, text, font=font) for xy, text, font, _colour in items]
+    top = min(box[1] for box in boxes) - JpegRows.ROW  # a row of slack either side
+    bottom = max(box[3] for box in boxes) + JpegRows.ROW
+    top = max(0, top // JpegRows.ROW * JpegRows.ROW)
+    bottom = min(height, -(-bottom // JpegRows.ROW) * JpegRows.ROW)
+    if len(encoded.rows) == 1:  # a Pillow without restart markers: the whole card
+        top, bottom = 0, height
+    band = base.crop((0, top, width, bottom))
+    draw = ImageDraw.Draw(band)
+    for (x, y), text, font, colour in items:
+        draw.text((x, y - top), text, font=font, fill=colors[colour])
+    return encoded.splice(JpegRows.encode(band), top // JpegRows.ROW)
 
 
 def _round_photo(data: bytes, size: int):
@@ -341,11 +356,17 @@ def _round_photo(data: bytes, size: int):
 
 
 def _wrap(text: str, font, max_width: int) -> list[str]:
-    """Greedy word wrap by measured width; words wider than a line are split."""
+    """Greedy word wrap by measured width; words wider than a line are split.
+
+    Word widths are remembered across cards, and an ASCII line's width is the sum
+    of its words' and spaces' (the card fonts kern no ASCII pair across a space),
+    so only lines within a few pixels of the limit are measured whole.
+    """
     lines: list[str] = []
-    current = ""
+    current, width = "", 0.0
+    space, slack = _length(font, " "), getattr(font, "size", 64) / 4
     for word in text.split():
-        while font.getlength(word) > max_width and len(word) > 1:
+        while _length(font, word) > max_width and len(word) > 1:
             cut = len(word)
             while cut > 1 and font.getlength(word[:cut]) > max_width:
                 cut -= 1
@@ -354,15 +375,31 @@ def _wrap(text: str, font, max_width: int) -> list[str]:
                 current = ""
             lines.append(word[:cut])
             word = word[cut:]
-        candidate = f"{current} {word}".strip()
-        if font.getlength(candidate) <= max_width:
-            current = candidate
+        if not current:
+            current, width = word, _length(font, word)
+            if width > max_width:  # one character wider than the line
+                lines.append("")
+            continue
+        candidate = f"{current} {word}"
+        estimate = width + space + _length(font, word)
+        if candidate.isascii() and abs(estimate - max_width) > slack:
+            fits = estimate <= max_width
+        else:
+            estimate = font.getlength(candidate)
+            fits = estimate <= max_width
+        if fits:
+            current, width = candidate, estimate
         else:
             lines.append(current)
-            current = word
+            current, width = word, _length(font, word)
     if current:
         lines.append(current)
     return lines or [""]
+
+
+@lru_cache(maxsize=4096)
+def _length(font, text: str) -> float:
+    return font.getlength(text)
 
 
 def _clip_lines(lines: list[str], max_lines: int, font, max_width: int) -> list[str]:
@@ -374,7 +411,9 @@ def _clip_lines(lines: list[str], max_lines: int, font, max_width: int) -> list[
 
 
 def _fit_line(text: str, font, max_width: int, force: bool = False) -> str:
-    """The text, cut with an ellipsis if it does not fit (or if `force`)."""
+    """The text on one line (Raqm cannot lay out a line break), cut with an ellipsis
+    if it does not fit (or if `force`)."""
+    text = " ".join(text.split())
     if not force and font.getlength(text) <= max_width:
         return text
     while text and font.getlength(text + "…") > max_width:

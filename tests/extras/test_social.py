@@ -10,6 +10,7 @@ from extras_helpers import photo_bytes
 from PIL import Image
 
 from folio import social
+from folio.jpegrows import JpegRows
 from folio.model import Image as ImageRef
 from folio.model import Profile, Site, SiteConfig
 from folio.social import CARD_SIZE, CardSpec, card_url, render_cards
@@ -117,3 +118,50 @@ def test_long_unbroken_titles_are_wrapped_within_the_card():
     font = social._font(68, bold=True)
     lines = social._wrap("x" * 200, font, 800)
     assert len(lines) > 1 and all(font.getlength(line) <= 800 for line in lines)
+
+
+@pytest.mark.parametrize(("title", "subtitle"), [
+    ("Café déjà vu: à la carte", "Case study · Ångström"),
+    ("Boxly: a churn dashboard for a subscription box company that wanted to know why "
+     "customers left, and what kept the ones who stayed " * 2, "Writing · 2024-05-01"),
+    ("تحليل البيانات للشركات الصغيرة", "دراسة حالة"),
+    ("डेटा विश्लेषण और रिपोर्टिंग", "केस स्टडी"),
+    ("Z" + "\u0301" * 40 + " and " + "g" + "\u0323" * 40, "line one\nline two"),
+    ("", ""),
+])
+@pytest.mark.parametrize("photo", [True, False])
+def test_a_card_has_the_bytes_of_encoding_the_whole_card(title, subtitle, photo):
+    """Cards encode only the rows their text touches and reuse the base's other rows;
+    whatever the text, the file must be that of encoding the whole card."""
+    from PIL import ImageDraw
+
+    colors = social.DEFAULT_COLORS
+    avatar = social._round_photo(photo_bytes(300, 400), 168) if photo else None
+    base = social._base_card(colors, "Ada Example", "ada.github.io/p", avatar)
+    spec = CardSpec("/work/x/", title, subtitle)
+    card = base.copy()
+    draw = ImageDraw.Draw(card)
+    for xy, text, font, colour in social._layout(spec, photo):
+        draw.text(xy, text, font=font, fill=colors[colour])
+    whole = io.BytesIO()
+    card.save(whole, "JPEG", **JpegRows.OPTIONS)
+    drawn = social._draw(spec, colors, base, JpegRows.encode(base), photo)
+    assert drawn == whole.getvalue()
+
+
+@pytest.mark.parametrize("title", [
+    "A plain title that is long enough to wrap over more than one line of the card " * 3,
+    "Überraschung für Ärztinnen: Größenordnungen, Maßstäbe und Übergänge " * 2,
+    "تحليل البيانات للشركات الصغيرة والمتوسطة في المنطقة العربية " * 2,
+    "AVAVAVAVAV To Wa Yo T. fi ffl " * 6,
+])
+@pytest.mark.parametrize("size", [46, 68])
+def test_wrapping_is_greedy_by_measured_width(title, size):
+    """Each line fits, and the next word would not have fitted on it."""
+    font, width = social._font(size, bold=True), 888
+    lines = social._wrap(title, font, width)
+    assert " ".join(lines) == " ".join(title.split())
+    for line, after in zip(lines, [*lines[1:], None], strict=True):
+        assert font.getlength(line) <= width
+        if after is not None:
+            assert font.getlength(f"{line} {after.split()[0]}") > width
