@@ -6,10 +6,19 @@ same model apart from Markdown bodies (same front matter, config, images,
 templates), only the pages that read a changed body are rendered again; any
 other change renders everything. Either way the files equal a clean build:
 what a page can depend on is either compared here or recorded as it is read.
+
+`folio serve` keeps the last build in memory and compares objects. Between
+processes the same memory lives in `.folio-cache/pages/` as digests (of the
+key and of every body) plus the bytes of each file, so a warm `folio build`
+or a one-file edit in a new process renders only what it must too.
 """
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
+import pickle
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
@@ -107,15 +116,102 @@ def template_fingerprint(folders: list[Path]) -> tuple:
     return tuple(stamps)
 
 
+@dataclass(frozen=True, slots=True)
+class _Index:
+    """What `.folio-cache/pages/` remembers of the last build: digests, not objects."""
+
+    key: bytes  # digest of the render key (structure, templates, images, ...)
+    bodies: dict[str, bytes]  # rendered Markdown key -> digest
+    reads: dict[str, tuple[frozenset[str], bool]]  # url -> (keys read, read everything)
+    pages: dict[str, bytes]  # output path -> digest of its bytes
+    machine: dict[str, bytes]  # feeds, sitemap, JSON Resume: output path -> digest
+    machine_reads: tuple[frozenset[str], bool]
+
+
 @dataclass(slots=True)
 class _Previous:
-    key: tuple
-    rendered: Mapping[str, Any]
-    pages: dict[str, bytes]  # output path -> bytes
+    """The last build, held in memory (`rendered` set) or restored from disk (`bodies` set)."""
+
+    key: tuple | None  # None when restored: compare `key_digest` instead
+    key_digest: bytes | None
+    rendered: Mapping[str, Any] | None
+    bodies: dict[str, bytes] | None
+    pages: dict[str, bytes]  # output path -> bytes (restored: read on demand)
     reads: dict[str, tuple[frozenset[str], bool]]  # url -> (keys read, read everything)
-    plan_reads: frozenset[str]  # bodies read while planning (module pages embed them)
     machine: dict[str, bytes]  # feeds, sitemap, JSON Resume
     machine_reads: tuple[frozenset[str], bool]
+    index: _Index | None = None  # restored: the digests of the files on disk
+
+
+def _digest(value: Any) -> bytes | None:
+    """A digest of a picklable value that depends only on its contents.
+
+    Pickle's fast mode writes shared objects out again instead of referring back
+    to them, so equal values digest the same whichever objects they share; a
+    value that cannot be pickled has no digest (the cache is then skipped).
+    """
+    buf = io.BytesIO()
+    pickler = pickle.Pickler(buf, protocol=5)
+    pickler.fast = True
+    try:
+        pickler.dump(value)
+    except Exception:  # unpicklable or cyclic: a miss, never a wrong page
+        return None
+    return hashlib.sha256(buf.getbuffer()).digest()[:16]
+
+
+def _key_digest(key: tuple) -> bytes | None:
+    """The render key's digest, with template contents in place of their mtimes:
+    a touched template is still a hit in the next process, an edited one never."""
+    structure, stamps, *rest = key
+    contents = []
+    for path, _mtime, size in stamps:
+        try:
+            contents.append((path, size, _file_digest(Path(path).read_bytes())))
+        except OSError:
+            return None
+    return _digest((structure, tuple(contents), *rest))
+
+
+def _file_digest(data: bytes) -> bytes:
+    return hashlib.sha256(data).digest()[:16]
+
+
+class _Disk:
+    """Pages and machine files in `.folio-cache/pages/`: one index, one entry per file.
+
+    An entry is the file's digest followed by its bytes, so a file is reused only
+    if it is exactly the one the index names: an entry rewritten by a later or a
+    concurrent build is a miss, never a wrong page. Entries are written before
+    the index, so an interrupted write leaves at worst pages that are rendered again.
+    """
+
+    def __init__(self, root: Path) -> None:
+        from .cache import Cache
+
+        self.cache = Cache(root, "pages", "")
+        self.stored: dict[str, bytes] = {}  # output path -> digest of its entry, as far as known
+
+    def index(self) -> _Index | None:
+        found = self.cache.get(self.cache.key("index"))
+        if not isinstance(found, _Index):
+            return None
+        self.stored = {**found.pages, **found.machine}
+        return found
+
+    def read(self, path: str, digest: bytes) -> bytes | None:
+        data = self.cache.get_bytes(self.cache.key("file", path))
+        if data is None or data[:16] != digest:
+            self.stored.pop(path, None)
+            return None
+        return data[16:]
+
+    def save(self, files: Mapping[str, bytes], digests: Mapping[str, bytes], index: _Index) -> None:
+        for path, digest in digests.items():
+            if self.stored.get(path) != digest:
+                self.cache.put_bytes(self.cache.key("file", path), digest + files[path])
+                self.stored[path] = digest
+        self.cache.put(self.cache.key("index"), index)
 
 
 _WORKER: tuple[Any, RenderPlan, RecordingMapping] | None = None
@@ -138,14 +234,22 @@ def _render_index(index: int) -> tuple[str, bytes, frozenset[str], bool]:
 
 @dataclass(slots=True)
 class PageRenderer:
-    """Renders a site's pages, remembering enough to redo only what an edit touched."""
+    """Renders a site's pages, remembering enough to redo only what an edit touched.
+
+    With `cache_root` the memory survives the process: the first build of a new
+    process compares digests with `.folio-cache/pages/` instead of objects.
+    """
 
     jobs: int | None = None
     cache_root: Path | None = None  # site folder whose .folio-cache/ keeps pages between processes
     previous: _Previous | None = None
     last_rendered_count: int = field(default=0)
+    last_rendered: tuple[str, ...] = ()  # urls of the pages the last call rendered
     stripped: dict[int, tuple[Any, Any]] = field(default_factory=dict)
     paths: dict[str, str] = field(default_factory=dict)  # url -> output path, computed once
+    body_digests: dict[str, tuple[Any, bytes | None]] = field(default_factory=dict)
+    file_digests: dict[str, bytes] = field(default_factory=dict)  # output path -> digest
+    disk: _Disk | None = None
 
     def render(self, site: Site, rendered: Mapping[str, Any], env: Any,
                images: Mapping[str, Any] | None, fingerprint: tuple,
@@ -155,41 +259,120 @@ class PageRenderer:
         plan_reads, _ = proxy.take()
         if structure is None:
             structure = structure_of(site, self.stripped)
-        key = (structure, fingerprint, tuple(sorted((images or {}).items())))
-        prev = self.previous
-        changed: set[str] | None = None
-        if prev is not None and prev.key == key:
-            changed = {k for k in set(rendered) | set(prev.rendered)
-                       if rendered.get(k) is not prev.rendered.get(k)
-                       and rendered.get(k) != prev.rendered.get(k)}
-            redo = [i for i, job in enumerate(plan.jobs) if job.url not in prev.reads
-                    or _touched(prev.reads[job.url], changed)
-                    or (changed & plan_reads and job.url.startswith("/modules/"))]
-            pages = dict(prev.pages)
-            reads = dict(prev.reads)
-        else:
-            redo = list(range(len(plan.jobs)))
-            pages, reads = {}, {}
-        paths = self.paths
+        # Everything a page can depend on besides the bodies it reads (recorded).
+        key = (structure, fingerprint, tuple(sorted((images or {}).items())),
+               bool(plan.common["has_search"]), os.environ.get("SOURCE_DATE_EPOCH"))
+        if self.cache_root is not None and self.disk is None:
+            self.disk = _Disk(self.cache_root)
+        prev = self.previous if self.previous is not None else self._restore()
+        key_digest = None
+        if self.disk is not None:  # before rendering: a template edited meanwhile is a miss
+            same = prev is not None and prev.key is not None and prev.key == key
+            key_digest = prev.key_digest if same else _key_digest(key)  # type: ignore[union-attr]
+        changed = self._changed(prev, key, key_digest, rendered)
+        pages: dict[str, bytes] = {}
+        reads: dict[str, tuple[frozenset[str], bool]] = {}
+        redo: list[int] = []
+        modules_stale = bool(changed and changed & plan_reads)  # module pages embed bodies
+        for i, job in enumerate(plan.jobs):
+            old = prev.reads.get(job.url) if changed is not None and prev is not None else None
+            if (old is not None and not _touched(old, changed)
+                    and not (modules_stale and job.url.startswith("/modules/"))):
+                data = self._reuse(prev, self._path(job.url))  # type: ignore[arg-type]
+                if data is not None:
+                    pages[self._path(job.url)] = data
+                    reads[job.url] = old
+                    continue
+            redo.append(i)
+        fresh = {}
         for url, html, got, read_all in self._run(env, plan, proxy, redo):
-            pages[paths.get(url) or paths.setdefault(url, output_path(url))] = html
+            fresh[self._path(url)] = html
             reads[url] = (got, read_all)
-        live = {job.url for job in plan.jobs}
-        if len(reads) != len(live) or len(pages) != len(live):
-            for url in live:
-                paths.setdefault(url, output_path(url))
-            pages = {paths[u]: pages[paths[u]] for u in live}
-            reads = {u: r for u, r in reads.items() if u in live}
+        pages.update(fresh)
+        pages = {self._path(job.url): pages[self._path(job.url)] for job in plan.jobs}
+        machine: dict[str, Any] | None = None
         if changed is not None and prev is not None and not _touched(prev.machine_reads, changed):
-            machine, machine_reads = prev.machine, prev.machine_reads
-        else:
+            names = prev.machine if prev.index is None else prev.index.machine
+            machine = {path: self._reuse(prev, path, machine=True) for path in names}
+        if machine is None or None in machine.values():
             proxy.take()
             machine = machine_files(plan)
             machine_reads = proxy.take()
-        self.previous = _Previous(key, dict(rendered), pages, reads, plan_reads, machine,
+            fresh.update(machine)
+        else:
+            machine_reads = prev.machine_reads  # type: ignore[union-attr]
+        self.previous = _Previous(key, key_digest, dict(rendered), None, pages, reads, machine,
                                   machine_reads)
         self.last_rendered_count = len(redo)
+        self.last_rendered = tuple(plan.jobs[i].url for i in redo)
+        if self.disk is not None and (fresh or changed):
+            self._save(rendered, pages, machine, fresh)
         return {**pages, **machine}
+
+    # -- what changed ------------------------------------------------------------
+    def _changed(self, prev: _Previous | None, key: tuple, key_digest: bytes | None,
+                 rendered: Mapping[str, Any]) -> set[str] | None:
+        """The bodies changed since `prev`, or None if anything else did."""
+        if prev is None:
+            return None
+        if prev.rendered is not None:  # in memory: compare objects
+            if prev.key != key:
+                return None
+            old = prev.rendered
+            return {k for k in set(rendered) | set(old)
+                    if rendered.get(k) is not old.get(k) and rendered.get(k) != old.get(k)}
+        if key_digest is None or key_digest != prev.key_digest or prev.bodies is None:
+            return None
+        now = self._body_digests(rendered)
+        return {k for k in now.keys() | prev.bodies.keys()
+                if now.get(k) is None or now.get(k) != prev.bodies.get(k)}
+
+    def _body_digests(self, rendered: Mapping[str, Any]) -> dict[str, bytes | None]:
+        """A digest per rendered body, hashing only objects not seen last time."""
+        memo, fresh = self.body_digests, {}
+        for k, value in rendered.items():
+            hit = memo.get(k)
+            fresh[k] = hit if hit is not None and hit[0] is value else (value, _digest(value))
+        self.body_digests = fresh
+        return {k: v[1] for k, v in fresh.items()}
+
+    # -- reuse and persistence -----------------------------------------------------
+    def _path(self, url: str) -> str:
+        return self.paths.get(url) or self.paths.setdefault(url, output_path(url))
+
+    def _restore(self) -> _Previous | None:
+        index = self.disk.index() if self.disk is not None else None
+        if index is None:
+            return None
+        self.file_digests = {**index.pages, **index.machine}
+        return _Previous(None, index.key, None, index.bodies, {}, index.reads, {},
+                         index.machine_reads, index)
+
+    def _reuse(self, prev: _Previous, path: str, machine: bool = False) -> bytes | None:
+        """A file of the last build: from memory, or from disk if it is the one the index names."""
+        if prev.index is None:
+            return (prev.machine if machine else prev.pages).get(path)
+        digest = (prev.index.machine if machine else prev.index.pages).get(path)
+        return self.disk.read(path, digest) if digest is not None and self.disk else None
+
+    def _save(self, rendered: Mapping[str, Any], pages: dict[str, bytes],
+              machine: dict[str, bytes], fresh: dict[str, bytes]) -> None:
+        """Write what changed: entries for new bytes, then the index."""
+        prev = self.previous
+        assert prev is not None and self.disk is not None
+        bodies = self._body_digests(rendered)
+        if prev.key_digest is None or any(d is None for d in bodies.values()):
+            return
+        digests = self.file_digests
+        for path, data in fresh.items():
+            digests[path] = _file_digest(data)
+        files = {**pages, **machine}
+        digests = {path: digests[path] for path in files}
+        self.file_digests = digests
+        index = _Index(prev.key_digest, bodies, prev.reads,  # type: ignore[arg-type]
+                       {p: digests[p] for p in pages}, {p: digests[p] for p in machine},
+                       prev.machine_reads)
+        self.disk.save(files, digests, index)
 
     def _run(self, env: Any, plan: RenderPlan, proxy: RecordingMapping,
              indices: list[int]) -> list[tuple[str, bytes, frozenset[str], bool]]:
@@ -200,6 +383,6 @@ class PageRenderer:
         return [_render_index(i) for i in indices]
 
 
-def _touched(read: tuple[frozenset[str], bool], changed: set[str]) -> bool:
+def _touched(read: tuple[frozenset[str], bool], changed: set[str] | None) -> bool:
     keys, read_all = read
-    return read_all or bool(keys & changed)
+    return read_all or bool(keys & (changed or set()))
