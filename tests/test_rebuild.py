@@ -2,7 +2,9 @@
 
 A Builder is kept across a random sequence of edits (bodies, front matter,
 new, deleted and renamed files, skills, config, a site template); after each
-one its in-memory site is compared with a fresh, cache-less build.
+one its in-memory site is compared with a fresh, cache-less build. It is run
+twice: once walking the tree on every build, once told the changed paths the
+way `folio serve` tells it (then content files are not walked).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import pytest
 from folio_testing import write_tree
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -103,23 +106,36 @@ def fresh(root: Path):
         return [d.headline() for d in exc.diagnostics]
 
 
-def kept(builder: Builder):
+def kept(builder: Builder, changed=None):
     try:
-        return builder.build().files
+        return builder.build(changed).files
     except BuildFailed as exc:
         return [d.headline() for d in exc.diagnostics]
 
 
+def snapshot(root: Path) -> dict[Path, bytes]:
+    return {p: p.read_bytes() for p in root.rglob("*") if p.is_file() and ".folio-cache" not in p.parts}
+
+
+def changed_paths(before: dict[Path, bytes], after: dict[Path, bytes]) -> list[Path]:
+    """What a watcher reports: every file added, removed or rewritten."""
+    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+
+
+@pytest.mark.parametrize("told", [False, True], ids=["walked", "told-changed-paths"])
 @settings(max_examples=4, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.lists(st.tuples(st.sampled_from(EDITS), st.integers(1, 50)), min_size=1, max_size=5))
-def test_any_edit_sequence_rebuilds_to_a_clean_build(tmp_path_factory, edits):
+def test_any_edit_sequence_rebuilds_to_a_clean_build(tmp_path_factory, told, edits):
     root = tmp_path_factory.mktemp("site")
     write_tree(root, SITE)
     builder = Builder(root, BuildOptions(search=False))
     assert not isinstance(kept(builder), list)
+    seen = snapshot(root)
     for edit, n in edits:
         edit(root, n)
-        got = kept(builder)
+        now = snapshot(root)
+        got = kept(builder, changed_paths(seen, now) if told else None)
+        seen = now
         want = fresh(root)
         if isinstance(want, list) or isinstance(got, list):
             assert got == want
@@ -141,3 +157,51 @@ def test_body_edit_rerenders_only_pages_that_show_it(tmp_path):
     result = builder.build()
     assert 0 < builder.pages.last_rendered_count < len([p for p in result.files if p.endswith(".html")])
     assert result.files == fresh(root)
+
+
+def test_told_changes_find_new_deleted_and_linked_files(tmp_path):
+    root = write_tree(tmp_path / "site", SITE)
+    builder = Builder(root, BuildOptions(search=False))
+    builder.build()
+    add_post(root, 7)  # a file the last build did not have: only a walk can place it
+    assert builder.build([root / "posts/new-7.md"]).files == fresh(root)
+    (root / "posts/new-7.md").unlink()
+    assert builder.build([root / "posts/new-7.md"]).files == fresh(root)
+    outside = tmp_path / "outside.md"
+    outside.write_text("---\ntitle: Out\n---\nNot in the site.\n")
+    (root / "case-studies/b.md").unlink()
+    (root / "case-studies/b.md").symlink_to(outside)  # a known file becomes a symlink out
+    got = kept(builder, [root / "case-studies/b.md"])
+    assert isinstance(got, list) and got == fresh(root)
+    assert any("symlink points outside" in line for line in got)
+
+
+def test_a_walk_that_reported_problems_is_repeated(tmp_path):
+    root = write_tree(tmp_path / "site", SITE)
+    (root / "posts/bad\x01name.md").write_text("---\ntitle: Bad\n---\n")
+    builder = Builder(root, BuildOptions(search=False))
+    first = kept(builder)
+    assert isinstance(first, list) and any("control characters" in line for line in first)
+    body_edit(root, 0)  # told only of a.md: the bad name must still be reported
+    assert kept(builder, [root / "case-studies/a.md"]) == fresh(root) != []
+
+
+def test_paths_outside_the_content_do_not_force_a_walk(tmp_path):
+    root = write_tree(tmp_path / "site", SITE)
+    builder = Builder(root, BuildOptions(search=False))
+    builder.build()
+    walked = []
+    import folio.build as build_module
+
+    real = build_module.content_paths
+    build_module.content_paths = lambda *a: walked.append(1) or real(*a)
+    try:
+        body_edit(root, 0)
+        (root / "notes.txt").write_text("not content")
+        told = builder.build([root / "case-studies/a.md", root / "notes.txt"]).files
+        assert walked == []
+        builder.build([root])  # the site folder itself: anything may have changed
+        assert walked == [1]
+    finally:
+        build_module.content_paths = real
+    assert told == fresh(root)

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import gc
 import os
+import stat
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from typing import Any
 from .config import find_site_root
 from .errors import BuildFailed, Diagnostic, FolioError, Report
 from .link import entity_index, link_site
-from .load import EntityMemo, ParseCache, content_paths, load_site
+from .load import SECTIONS, TOP_FILES, EntityMemo, ParseCache, content_paths, load_site
 from .markdown import MarkdownContext, MarkdownJob, Rendered, Result, render
 from .model import Site
 from .pagecache import PageRenderer, structure_of, template_fingerprint
@@ -61,6 +62,8 @@ class BuildResult:
         return sum(1 for p in self.files if p.endswith(".html"))
 
 
+_CONTENT_TOP = frozenset({*SECTIONS, "modules", *TOP_FILES})
+
 STAGES = ("load", "link", "images", "markdown", "pages", "copy", "packages", "cards", "search",
           "write")
 
@@ -98,18 +101,35 @@ class _FileCache:
         return data
 
 
-def markdown_jobs(site: Site) -> list[MarkdownJob]:
-    """Every Markdown body in the site, keyed by the entity it belongs to."""
-    jobs = [MarkdownJob("profile.md", "profile.md", site.profile.body.text, site.profile.body.line)]
+def markdown_jobs(site: Site, memo: dict[int, tuple] | None = None) -> list[MarkdownJob]:
+    """Every Markdown body in the site, keyed by the entity it belongs to.
+
+    `memo` (id(entity) -> (entity, job), from the last call) keeps the job object
+    of every entity the loader handed back unchanged, so the Markdown stage can
+    tell unchanged bodies by identity instead of comparing every text.
+    """
+    seen = {} if memo is None else memo
+    fresh: dict[int, tuple] = {}
+
+    def job(entity: Any, key: str, path: str, trusted: bool = True) -> MarkdownJob:
+        hit = seen.get(id(entity))
+        if hit is None or hit[0] is not entity or hit[1].trusted != trusted:
+            hit = (entity, MarkdownJob(key, path, entity.body.text, entity.body.line, trusted))
+        fresh[id(entity)] = hit
+        return hit[1]
+
+    jobs = [job(site.profile, "profile.md", "profile.md")]
     for item in (*site.case_studies, *site.services, *site.posts, *site.pages):
-        jobs.append(MarkdownJob(item.key, item.source.path, item.body.text, item.body.line))
+        jobs.append(job(item, item.key, item.source.path))
     for skill in site.skills:
         if skill.body:
-            jobs.append(MarkdownJob(skill.key, skill.source.path, skill.body.text, skill.body.line))
+            jobs.append(job(skill, skill.key, skill.source.path))
     for module in site.modules:
         for lesson in module.lessons:
-            jobs.append(MarkdownJob(lesson.key, lesson.source.path, lesson.body.text,
-                                    lesson.body.line, trusted=not module.imported))
+            jobs.append(job(lesson, lesson.key, lesson.source.path, trusted=not module.imported))
+    if memo is not None:
+        memo.clear()
+        memo.update(fresh)
     return jobs
 
 
@@ -127,10 +147,20 @@ class Builder:
         self.pages = PageRenderer(options.jobs, cache_root=self.root if options.cache else None)
         self.progress: Callable[[str], None] | None = None  # told as each stage ends
         self.memo = StageMemo(self.root, options.cache)
+        self._sources: dict[str, bytes] | None = None  # the last clean walk, for `changed` builds
+        self._job_memo: dict[int, tuple] = {}  # markdown_jobs: id(entity) -> (entity, job)
+        self._md_state: tuple | None = None  # the Markdown context of the last build
+        self._md_last: dict[str, tuple[MarkdownJob, Result]] = {}
 
     # -- stages -------------------------------------------------------------------
-    def _read_sources(self, report: Report) -> dict[str, bytes]:
-        out: dict[str, bytes] = {}
+    def _read_sources(self, report: Report, changed: Iterable[Path] | None) -> dict[str, bytes]:
+        """Every content file's bytes: only the changed ones re-read when the caller
+        knows them (see `_sources_after`), else the whole tree walked and stat-ed."""
+        if changed is not None and (out := self._sources_after(changed)) is not None:
+            self._sources = out
+            return out
+        marks = len(report.errors) + len(report.warnings)
+        out = {}
         for rel in content_paths(self.root, report):
             try:
                 out[rel] = self.file_cache.read(self.root / rel, rel)
@@ -140,6 +170,44 @@ class Builder:
         self.file_cache.entries = {k: v for k, v in self.file_cache.entries.items() if k in live
                                    or not k.endswith((".md", ".yaml"))}
         self.parse_cache.retain(live)
+        # A walk that reported anything must be repeated: its diagnostics belong to every build.
+        clean = len(report.errors) + len(report.warnings) == marks
+        self._sources = out if clean else None
+        return out
+
+    def _sources_after(self, changed: Iterable[Path]) -> dict[str, bytes] | None:
+        """The last build's content files with the changed ones re-read, or None when
+        only a walk can tell: a path that was not a content file (a new file or folder
+        in a content folder), or one that is no longer a regular file (deleted, a
+        folder, a symlink). Paths outside the content (assets, templates, the theme)
+        do not change this list; their stages look at the disk themselves."""
+        last = self._sources
+        if last is None:
+            return None
+        out = dict(last)
+        for path in changed:
+            try:
+                rel = Path(path).relative_to(self.root).as_posix()
+            except ValueError:
+                continue  # a theme folder outside the site
+            if rel == ".":
+                return None
+            if rel not in out:
+                if rel.split("/", 1)[0] in _CONTENT_TOP or rel in _CONTENT_TOP:
+                    return None
+                continue
+            try:
+                st = os.lstat(self.root / rel)
+            except OSError:
+                return None
+            if not stat.S_ISREG(st.st_mode):
+                return None
+            try:
+                out[rel] = self.file_cache.read(self.root / rel, rel)
+            except OSError:
+                return None
+        if len(self.parse_cache.entries) > 2 * len(out) + 64:  # old versions of edited files
+            self.parse_cache.retain(set(out))
         return out
 
     def _link(self, loaded: Any, structure: tuple, report: Report) -> Site:
@@ -171,14 +239,25 @@ class Builder:
 
     def _render_markdown(self, site: Site, ctx: MarkdownContext,
                          report: Report) -> dict[str, Rendered]:
-        """Render every body, reusing results whose inputs and link targets are unchanged."""
+        """Render every body, reusing results whose inputs and link targets are unchanged.
+
+        When the context (link targets, images) equals the last build's, a job that is
+        the very object of last time reuses its result at once; anything else is looked
+        up by content in memory, then on disk, and checked against the context.
+        """
         from .cache import MISS
 
-        jobs = markdown_jobs(site)
+        jobs = markdown_jobs(site, self._job_memo)
+        state = (ctx.base_path, ctx.raw_html, ctx.urls, ctx.images)
+        last = self._md_last if self._md_state == state else {}
         disk = self._disk_cache(ctx)
         results: dict[str, Result] = {}
         todo: list[tuple[tuple, MarkdownJob]] = []
         for job in jobs:
+            same = last.get(job.key)
+            if same is not None and same[0] is job:
+                results[job.key] = same[1]
+                continue
             key = (job, ctx.base_path, ctx.raw_html)
             hit = self.markdown_cache.get(key)
             if hit is None:
@@ -195,16 +274,21 @@ class Builder:
             results[job.key] = result
             self.markdown_cache[key] = result
             disk.put(disk.key(job.path, job.text, str(job.line), str(job.trusted)), result)
-        live = {(job, ctx.base_path, ctx.raw_html) for job in jobs}
-        if len(self.markdown_cache) > 2 * len(live):
+        if len(self.markdown_cache) > 2 * len(jobs):
+            live = {(job, ctx.base_path, ctx.raw_html) for job in jobs}
             self.markdown_cache = {k: v for k, v in self.markdown_cache.items() if k in live}
+        self._md_state = state
+        self._md_last = {job.key: (job, results[job.key]) for job in jobs}
         for result in results.values():
             for d in result.diagnostics:
                 (report.errors if d.severity == "error" else report.warnings).append(d)
         return {k: r.rendered for k, r in results.items()}
 
-    def build(self) -> BuildResult:
+    def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
         """Load, check and render the whole site to memory. Raises BuildFailed.
+
+        `changed`: the absolute paths that changed since the last build, when the
+        caller knows them (`folio serve` does); content files are then not walked.
 
         The cyclic garbage collector is paused meanwhile: a build makes millions of
         short-lived objects and few cycles, and full collections over the kept
@@ -213,15 +297,15 @@ class Builder:
         was_enabled = gc.isenabled()
         gc.disable()
         try:
-            return self._build()
+            return self._build(changed)
         finally:
             if was_enabled:
                 gc.enable()
 
-    def _build(self) -> BuildResult:
+    def _build(self, changed: Iterable[Path] | None) -> BuildResult:
         timer = _Timer(self.progress)
         report = Report()
-        sources = self._read_sources(report)
+        sources = self._read_sources(report, None if changed is None else tuple(changed))
         loaded = load_site(self.root, report, drafts=self.options.drafts,
                            base_url=self.options.base_url, parse=self.parse_cache.parse,
                            sources=sources, memo=self.entity_memo)
@@ -256,7 +340,7 @@ class Builder:
         timer.lap("pages")
         files.update(self._copy_files(site, chain, files))
         timer.lap("copy")
-        files.update(self._module_packages(site, rendered))
+        files.update(self._module_packages(site, rendered, sources))
         timer.lap("packages")
         files.update(pages)
         files.update(self._social_cards(site, chain))
@@ -326,10 +410,17 @@ class Builder:
             stamps.append((rel, st.st_mtime_ns, st.st_size))
         return tuple(stamps)
 
-    def _module_packages(self, site: Site, rendered: Mapping[str, Rendered]) -> dict[str, bytes]:
-        """Three LMS packages per module, cached per module, the missing ones built on all cores."""
+    def _module_packages(self, site: Site, rendered: Mapping[str, Rendered],
+                         loaded: Mapping[str, bytes]) -> dict[str, bytes]:
+        """Three LMS packages per module, cached per module, the missing ones built on all cores.
+        `loaded`: the content files this build read (module and lesson files among them)."""
         if not site.modules:
             return {}
+
+        def read(rel: str) -> bytes:
+            data = loaded.get(rel)
+            return data if data is not None else self._read_site_file(rel)
+
         from .modules.packages import code_stamp
 
         common = (site.config, site.profile, tuple((m.slug, m.title, m.url) for m in site.modules),
@@ -337,7 +428,7 @@ class Builder:
         out: dict[str, bytes] = {}
         todo = []
         for i, module in enumerate(site.modules):
-            sources = [(rel, self.file_cache.read(self.root / rel, rel)) for rel in
+            sources = [(rel, read(rel)) for rel in
                        (module.source.path, *(lesson.source.path for lesson in module.lessons))]
             inputs = (common, module, tuple(rendered.get(lesson.key) for lesson in module.lessons),
                       sources)

@@ -29,6 +29,7 @@ from .yamlload import Marked, load_yaml
 __all__ = ["EntityMemo", "LoadedSite", "ParseCache", "read_sources", "load_site", "is_junk"]
 
 SECTIONS = ("case-studies", "skills", "services", "posts", "pages")
+TOP_FILES = ("profile.md", "skills.yaml", "testimonials.yaml")
 JUNK_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", "4913"})
 
 CASE_FIELDS = ("title", "slug", "summary", "client", "role", "start", "end", "tracks", "skills",
@@ -56,9 +57,11 @@ class ParseCache:
     """Parsed files by content hash: a rebuild parses only files whose bytes changed."""
 
     entries: dict[tuple[str, str], SourceText] = field(default_factory=dict)
+    latest: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel -> key last parsed
 
     def parse(self, rel: str, data: bytes) -> SourceText:
         key = (rel, hashlib.blake2b(data, digest_size=16).hexdigest())
+        self.latest[rel] = key
         hit = self.entries.get(key)
         if hit is None:
             hit = read_front_matter(data, rel, max_bytes=len(data))  # the loader applies the site's cap
@@ -66,7 +69,9 @@ class ParseCache:
         return hit
 
     def retain(self, live: set[str]) -> None:
-        self.entries = {k: v for k, v in self.entries.items() if k[0] in live}
+        """Keep the latest version of each live file (older ones are edits gone by)."""
+        self.latest = {rel: key for rel, key in self.latest.items() if rel in live}
+        self.entries = {k: v for k, v in self.entries.items() if self.latest.get(k[0]) == k}
 
 
 @dataclass(slots=True)
@@ -175,7 +180,7 @@ def _walk(root: Path, folder: str, report: Report) -> list[str]:
 
 def content_paths(root: Path, report: Report) -> list[str]:
     """Every file the model is built from (not assets/static), sorted."""
-    top = [p for p in ("profile.md", "skills.yaml", "testimonials.yaml") if (root / p).exists()]
+    top = [p for p in TOP_FILES if (root / p).exists()]
     for p in top:  # files in sections are checked by _walk
         try:
             _check_link(root / p, root, p)

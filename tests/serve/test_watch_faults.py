@@ -127,7 +127,7 @@ class GatedBuilder:
         self.entered = threading.Event()
         self.release = threading.Event()
 
-    def build(self):
+    def build(self, changed=None):
         self.count += 1
         snapshot = {p.name: p.read_text() for p in sorted((self.root / "pages").glob("*.md"))}
         if self.count == self.gate_on:

@@ -42,11 +42,12 @@ class LiveBuild:
         self.on_site = watcher_roots
         self._warned: set[str] = set()
 
-    def build(self, changed: Iterable[Path] = ()) -> bool:
+    def build(self, changed: Iterable[Path] | None = None) -> bool:
+        """`changed`: the paths of a watcher batch (None: unknown, look at everything)."""
         started = time.perf_counter()
         self.live.building = True
         try:
-            result = self.builder.build()
+            result = self.builder.build(changed)
         except FolioError as exc:
             echo_diagnostics(exc.diagnostics)
             self.live.fail(exc.format())
