@@ -155,6 +155,9 @@ class ImagePipeline:
         self._memory: dict[str, _Encoded] = {}
         self._previous: dict[str, _Encoded] = {}
         self._lock = threading.Lock()
+        # Unchanged files (same path, mtime, size, inode) are not read or hashed again.
+        self._stamps: dict[str, tuple[tuple, bytes]] = {}
+        self._keys: dict[int, tuple[bytes, str]] = {}  # id(bytes) -> (bytes, key)
 
     def process(self, srcs: Iterable[str], refs: Iterable[NamedImage] = ()) -> ImageResult:
         """Process every image in `srcs`; check `refs` (images named in content) against them."""
@@ -167,10 +170,15 @@ class ImagePipeline:
             data = self._read(src, result.report)
             if data is not None:
                 todo.append((src, data, self._key(data)))
-        if len(todo) > 1 and self.jobs > 1:
+        self._keys = {id(data): (data, key) for _src, data, key in todo}  # forget old versions
+        self._stamps = {src: self._stamps[src] for src, _d, _k in todo if src in self._stamps}
+        with self._lock:
+            misses = sum(1 for src, _d, key in todo
+                         if f"{key}:{src}" not in self._previous and f"{key}:{src}" not in self._memory)
+        if misses > 1 and self.jobs > 1:
             with ThreadPoolExecutor(self.jobs) as pool:
                 done = list(pool.map(lambda job: self._one(*job), todo))
-        else:
+        else:  # all (but one) in memory: a pool would cost more than the lookups
             done = [self._one(*job) for job in todo]
         for (src, _data, _key), (encoded, problem) in zip(todo, done, strict=True):
             if encoded is None:
@@ -197,14 +205,26 @@ class ImagePipeline:
                          hint="copy the file into assets/ instead of linking to it")
             return None
         try:
-            return real.read_bytes()
+            st = real.stat()
+            stamp = (str(real), st.st_mtime_ns, st.st_size, st.st_ino)
+            known = self._stamps.get(src)
+            if known is not None and known[0] == stamp:
+                return known[1]
+            data = real.read_bytes()
+            self._stamps[src] = (stamp, data)
+            return data
         except OSError as exc:
             report.error(f"cannot read image: {exc.strerror}", src)
             return None
 
     def _key(self, data: bytes) -> str:
+        known = self._keys.get(id(data))
+        if known is not None and known[0] is data:
+            return known[1]
         params = json.dumps([self.widths, self.fallback_width, self.quality, JPEG_QUALITY])
-        return self.cache.key(hashlib.sha256(data).digest(), params)
+        key = self.cache.key(hashlib.sha256(data).digest(), params)
+        self._keys[id(data)] = (data, key)
+        return key
 
     def _one(self, src: str, data: bytes, key: str) -> tuple[_Encoded | None, str | None]:
         memo_key = f"{key}:{src}"
