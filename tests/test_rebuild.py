@@ -205,3 +205,14 @@ def test_paths_outside_the_content_do_not_force_a_walk(tmp_path):
     finally:
         build_module.content_paths = real
     assert told == fresh(root)
+
+
+def test_repeated_lesson_edits_show_the_new_body_on_every_module_page(tmp_path):
+    root = write_tree(tmp_path / "site", SITE)
+    builder = Builder(root, BuildOptions(search=False))
+    builder.build()
+    lesson = root / "modules/m/01-one.md"
+    for n in range(3):  # the plan is reused: its lazy lesson bodies must not be
+        lesson.write_text(lesson.read_text() + f"\nNew lesson words {n}.\n")
+        assert builder.build([lesson]).files == fresh(root)
+        assert builder.pages.last_rendered_count >= 2  # the lesson and the printable module

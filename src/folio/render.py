@@ -47,18 +47,23 @@ class PageJob:
     context: dict[str, Any] = field(default_factory=dict)
 
 
+_GENERATION = [0]  # bumped by replan(): reused jobs must compute their HTML afresh
+
+
 class LazyMarkup:
     """HTML computed when a template first prints it: plans stay cheap, and the
-    Markdown a page reads is recorded while that page renders."""
+    Markdown a page reads is recorded while that page renders. The value is kept
+    for the plan's generation only: a reused plan reads the new bodies."""
 
-    __slots__ = ("_html", "_make")
+    __slots__ = ("_html", "_make", "_generation")
 
     def __init__(self, make: Callable[[], str]) -> None:
-        self._make, self._html = make, None
+        self._make, self._html, self._generation = make, None, -1
 
     def __html__(self) -> str:
-        if self._html is None:
+        if self._html is None or self._generation != _GENERATION[0]:
             self._html = str(self._make())
+            self._generation = _GENERATION[0]
         return self._html
 
     def __str__(self) -> str:
@@ -320,7 +325,27 @@ def plan_site(site: Site, rendered: Mapping[str, Any],
     pages_mod = _optional("modules.pages")
     if pages_mod is not None and hasattr(pages_mod, "module_jobs"):
         jobs.extend(pages_mod.module_jobs(site, rendered))
-    common = {
+    return RenderPlan(site, rendered, jobs, _common(site, helpers, search), menu_items(site),
+                      helpers)
+
+
+def replan(plan: RenderPlan, site: Site) -> RenderPlan:
+    """`plan` for a site that differs from its own only in Markdown bodies.
+
+    Jobs hold entities and lazy views of the rendered mapping, never a body's
+    text, so they stay valid as long as the caller swaps the mapping's data
+    and no job read a changed body while it was planned (pagecache checks both).
+    """
+    _GENERATION[0] += 1
+    helpers = plan.helpers
+    helpers.site = site
+    search = plan.common["has_search"]
+    return RenderPlan(site, plan.rendered, plan.jobs, _common(site, helpers, search), plan.menu,
+                      helpers)
+
+
+def _common(site: Site, helpers: _Helpers, search: bool | None) -> dict[str, Any]:
+    return {
         "site": site, "config": site.config, "profile": site.profile,
         "availability": site.config.availability, "tracks": site.config.tracks,
         "images": helpers.images, "html_of": helpers.html, "toc_of": helpers.toc,
@@ -329,7 +354,6 @@ def plan_site(site: Site, rendered: Mapping[str, Any],
         "track_of": helpers.track, "image_url": helpers.image_url, "tag_url_of": helpers.tag_url,
         "has_search": site.config.search if search is None else search,
     }
-    return RenderPlan(site, rendered, jobs, common, menu_items(site), helpers)
 
 
 def render_page(env: Any, plan: RenderPlan, job: PageJob) -> bytes:
