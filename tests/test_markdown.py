@@ -9,7 +9,16 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from folio.errors import Diagnostic
-from folio.markdown import MarkdownContext, MarkdownJob, Result, heading_id, render
+from folio.markdown import (
+    FEATURES,
+    MarkdownContext,
+    MarkdownJob,
+    Result,
+    features,
+    heading_id,
+    make_parser,
+    render,
+)
 
 URLS = {"case-studies/boxly.md": "/work/boxly/", "posts/hello.md": "/writing/hello/",
         "assets/chart.png": "/assets/chart.png", "static/cv.pdf": "/cv.pdf"}
@@ -99,6 +108,35 @@ def test_extensions():
     assert ("div", {"class": "admonition warning", "role": "note"}) in tags(html)
     assert ("pre", {"class": "highlight"}) in tags(html)
     assert ("span", {"class": "n"}) in tags(html)
+
+
+FRAGMENTS = ["\n", "\n\n", "\r\n", " ", "  ", "\t", "> ", "- ", "1. ", "::: ", ":::", "::::", "note",
+             "warning Title", "foo", ": ", "~ ", "~~", "~", "[^1]", "[^1]: ", "^[", "]", "[ ] ", "[x] ",
+             "[X] ", "[", "*", "_", "`", "```\n", "Term", "text", "## ", "| a |", "|---|", "\\", "&#91;"]
+
+
+# A fence with an unknown language makes Pygments load its lexer plugins; one of
+# them (jedi, via IPython) raises the recursion limit, which Hypothesis reports.
+@pytest.mark.filterwarnings("ignore:The recursion limit will not be reset")
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=40).map("".join))
+def test_a_parser_without_the_unused_plugins_renders_the_same(text):
+    """render() picks a parser with only the plugins whose markers the text has."""
+    env = {"base_path": "/"}
+    full = make_parser(True).render(text, dict(env))
+    assert make_parser(True, features(text)).render(text, dict(env)) == full
+
+
+@pytest.mark.parametrize("text", [
+    "::: note\nA\n:::", "::: tip Read this\n::: warning Inner\nB\n:::\n:::",
+    ":::: danger\n::: info\nC\n:::\n::::", "::: unknown\nD\n:::", "- [ ] a\n- [x] b",
+    "1. [X] done", "~~s~~",
+])
+def test_each_optional_syntax_is_detected(text):
+    assert make_parser(True, features(text)).render(text, {"base_path": "/"}) == \
+        make_parser(True).render(text, {"base_path": "/"})
+    assert features(text), "no feature detected"
+    assert set(features(text)) <= set(FEATURES)
 
 
 def test_heading_ids_safe_unique_capped_and_collected():

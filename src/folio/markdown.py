@@ -32,7 +32,7 @@ from .errors import Diagnostic
 from .urls import is_safe_url, slugify, with_base
 
 __all__ = ["Heading", "Rendered", "MarkdownJob", "MarkdownContext", "render", "make_parser",
-           "ADMONITIONS"]
+           "features", "ADMONITIONS", "FEATURES"]
 
 ADMONITIONS = ("note", "tip", "info", "warning", "important", "caution", "danger")
 _RISKY_IDS = frozenset({"__proto__", "constructor", "prototype", "toString", "valueOf",
@@ -124,16 +124,19 @@ def _formatter():
     return HtmlFormatter(nowrap=True)
 
 
-def _admonition(name: str):
-    def render_container(self, tokens, idx, options, env):
-        token = tokens[idx]
-        if token.nesting == 1:
-            title = token.info.strip()[len(name):].strip() or name.capitalize()
-            return (f'<div class="admonition {name}" role="note">\n'
-                    f'<p class="admonition-title">{html.escape(title)}</p>\n')
-        return "</div>\n"
+def _is_admonition(params: str, _markup: str) -> bool:
+    return params.strip().split(" ", 2)[0] in ADMONITIONS
 
-    return render_container
+
+def _render_admonition(self, tokens, idx, options, env):
+    """`::: note Title` -> an admonition box; one container rule serves every name."""
+    token = tokens[idx]
+    if token.nesting == 1:
+        name = token.info.strip().split(" ", 2)[0]
+        title = token.info.strip()[len(name):].strip() or name.capitalize()
+        return (f'<div class="admonition {name}" role="note">\n'
+                f'<p class="admonition-title">{html.escape(title)}</p>\n')
+    return "</div>\n"
 
 
 def _render_image(self, tokens, idx, options, env):
@@ -155,15 +158,37 @@ def _render_image(self, tokens, idx, options, env):
             'decoding="async">')
 
 
-@lru_cache(maxsize=4)
-def make_parser(raw_html: bool) -> MarkdownIt:
-    """The only place a MarkdownIt is created (a test checks that)."""
+# Plugins left out of a document's parser when its source lacks their marker: a
+# plugin acts only where its marker is, so the HTML is the same, and each one
+# costs a rule tried at every line or inline run or a pass over every token
+# (together about a tenth of a parse). Footnotes and definition lists cost
+# less to keep than to look for.
+FEATURES: dict[str, Any] = {
+    "tasklist": lambda text: "[ ]" in text or "[x]" in text or "[X]" in text,
+    "admonition": lambda text: ":::" in text,
+    "strikethrough": lambda text: "~~" in text,
+}
+
+
+def features(text: str) -> frozenset[str]:
+    """The optional syntaxes `text` may use (a superset: the plugins decide)."""
+    return frozenset(name for name, present in FEATURES.items() if present(text))
+
+
+@lru_cache(maxsize=16)
+def make_parser(raw_html: bool, extensions: frozenset[str] = frozenset(FEATURES)) -> MarkdownIt:
+    """The only place a MarkdownIt is created (a test checks that); plugins are
+    added in one order whichever are left out."""
     md = MarkdownIt("commonmark", {"html": raw_html, "highlight": _highlight, "typographer": False})
-    md.enable(["table", "strikethrough"])
-    md.use(footnote_plugin).use(tasklists_plugin, label=True).use(deflist_plugin)
+    md.enable(["table", "strikethrough"] if "strikethrough" in extensions else ["table"])
+    md.use(footnote_plugin)
+    if "tasklist" in extensions:
+        md.use(tasklists_plugin, label=True)
+    md.use(deflist_plugin)
     md.use(anchors_plugin, min_level=1, max_level=4, slug_func=heading_id)
-    for name in ADMONITIONS:
-        md.use(container_plugin, name=name, render=_admonition(name))
+    if "admonition" in extensions:
+        md.use(container_plugin, name="admonition", validate=_is_admonition,
+               render=_render_admonition)
     md.add_render_rule("image", _render_image)
     return md
 
@@ -230,7 +255,7 @@ class _Resolver:
 
 def render(job: MarkdownJob, ctx: MarkdownContext) -> Result:
     """Markdown -> Result. Pure; never raises for any input text."""
-    md = make_parser(ctx.raw_html and job.trusted)
+    md = make_parser(ctx.raw_html and job.trusted, features(job.text))
     env: dict[str, Any] = {"base_path": ctx.base_path}
     resolver = _Resolver(job, ctx)
     try:
@@ -261,7 +286,8 @@ def render(job: MarkdownJob, ctx: MarkdownContext) -> Result:
                                   "describe it: ![what the image shows](path)")
     body = md.renderer.render(tokens, md.options, env)
     text = " ".join(" ".join(words).split())
-    rendered = Rendered(body, tuple(toc), text, len(text.split()), tuple(dict.fromkeys(resolver.images)))
+    count = text.count(" ") + 1 if text else 0  # single spaces: words are spaces + 1
+    rendered = Rendered(body, tuple(toc), text, count, tuple(dict.fromkeys(resolver.images)))
     infos = tuple((src, ctx.images.get(src)) for src in rendered.images)
     return Result(rendered, tuple(resolver.diagnostics), tuple(sorted(resolver.deps.items())),
                   infos)
