@@ -310,3 +310,21 @@ def test_any_edit_sequence_across_processes_equals_a_clean_build(tmp_path_factor
         _, got = build(root)
         assert_equal(got, clean(root))
     shutil.rmtree(root, ignore_errors=True)
+
+
+def test_edits_made_under_serve_are_rendered_by_the_next_process(tmp_path):
+    """A kept Builder does not rewrite the cache on every edit; the next process
+    renders the pages whose bodies changed since the cache was written."""
+    root = site(tmp_path)
+    kept = Builder(root, OPTIONS)
+    kept.build()
+    for n, rel in enumerate(("case-studies/a.md", "posts/p.md", "case-studies/a.md")):
+        path = root / rel
+        path.write_text(path.read_text() + f"\nEdit {n}.\n")
+        kept.build([path])
+    later, files = build(root)
+    assert_equal(files, clean(root))
+    assert 0 < later.pages.last_rendered_count < len([p for p in files if p.endswith(".html")])
+    again, files = build(root)  # that process saved what it rendered
+    assert again.pages.last_rendered_count == 0
+    assert_equal(files, clean(root))

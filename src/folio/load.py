@@ -92,7 +92,8 @@ class EntityMemo:
         self.used = set()
 
     def end(self) -> None:
-        self.entries = {k: v for k, v in self.entries.items() if k in self.used}
+        if len(self.entries) != len(self.used):  # every used key has an entry
+            self.entries = {k: v for k, v in self.entries.items() if k in self.used}
 
     def run(self, key: tuple, loader: _Loader, make: Callable[..., Any], *args: Any) -> Any:
         """make(*args), or a replay of what it did last time for the same inputs."""
@@ -431,13 +432,19 @@ def load_site(root: Path, report: Report, *, drafts: bool | None = None, base_ur
         st = loader.read(rel, data)
         return make(rel, st) if st is not None else None
 
+    in_section: dict[str, list[str]] = {}  # one pass over the files, not one per section
+    for rel in sources:
+        section, _, name = rel.partition("/")
+        if name and "/" not in name and name.endswith(".md"):
+            in_section.setdefault(section, []).append(rel)
+
     def kind(section: str, make) -> list:
         out = []
-        for rel, data in sources.items():
-            if rel.startswith(section + "/") and rel.count("/") == 1 and rel.endswith(".md"):
-                item = memo.run((section, rel, data), loader, one, rel, data, make)
-                if item is not None:
-                    out.append(item)
+        for rel in in_section.get(section, ()):
+            data = sources[rel]
+            item = memo.run((section, rel, data), loader, one, rel, data, make)
+            if item is not None:
+                out.append(item)
         return out
 
     cases = sorted(kind("case-studies", loader.case_study), key=lambda c: (_date_key(c), c.slug),

@@ -307,7 +307,11 @@ class PageRenderer:
                                   machine_reads)
         self.last_rendered_count = len(redo)
         self.last_rendered = tuple(plan.jobs[i].url for i in redo)
-        if self.disk is not None and (fresh or changed):
+        # Saved after a full render or the first build of a process. A rebuild in memory
+        # (`folio serve`) leaves the disk as it is: the next process then renders the
+        # pages whose bodies changed since, which is cheaper than saving on every edit.
+        in_memory = prev is not None and prev.rendered is not None and changed is not None
+        if self.disk is not None and (fresh or changed) and not in_memory:
             self._save(rendered, pages, machine, fresh)
         return {**pages, **machine}
 
