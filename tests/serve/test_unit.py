@@ -262,3 +262,34 @@ def test_changed_script_or_image_reloads_only_pages_that_use_it():
     live.publish({**files, "theme/app.js": b"2", "og/new.png": b"png"}, "/")
     assert live.message(seen, "/a/", live.instance)["action"] == "reload"
     assert live.message(seen, "/b/", live.instance)["action"] == "none"
+
+
+def test_responses_are_not_held_back_by_nagle(monkeypatch):
+    """Headers and body go out as two writes; without TCP_NODELAY the body waits
+    for the client's delayed ACK on every keep-alive request."""
+    import http.client
+    import socket
+
+    from folio.server import DevServer, Handler, bind
+
+    seen = []
+    real_setup = Handler.setup
+
+    def setup(self):
+        real_setup(self)
+        seen.append(self.connection.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+
+    monkeypatch.setattr(Handler, "setup", setup)
+    live = LiveState()
+    live.publish({"index.html": b"<html><body>home</body></html>"}, "/")
+    server = DevServer(bind("127.0.0.1", 0, live, allowed_set()))
+    server.start()
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+        for _ in range(2):  # one keep-alive connection, two requests
+            conn.request("GET", "/")
+            assert b"home" in conn.getresponse().read()
+        conn.close()
+    finally:
+        server.stop()
+    assert seen and all(seen)
