@@ -317,17 +317,18 @@ def _draw(spec: CardSpec, colors: dict[str, str], base, encoded: JpegRows, has_p
     """One card: the shared base plus this page's subtitle and title, as JPEG.
 
     Only the band of rows the text touches is drawn and encoded; the rest of the
-    file is the base's own encoded rows (see :class:`~folio.jpegrows.JpegRows`), so the bytes are
-    those of encoding the whole card, at about half the cost.
+    file is the base's own encoded rows (:class:`~folio.jpegrows.JpegRows`), so
+    the bytes are those of encoding the whole card, at about half the cost.
     """
     from PIL import ImageDraw
 
     width, height = CARD_SIZE
     items = _layout(spec, has_photo)
-    measure = ImageDraw.Draw(base)  # textbbox only reads the fonts
-    boxes = [measure.textbbox(xy, text, font=font) for xy, text, font, _colour in items]
-    top = min(box[1] for box in boxes) - JpegRows.ROW  # a row of slack either side
-    bottom = max(box[3] for box in boxes) + JpegRows.ROW
+    top, bottom = height, 0
+    for (_x, y), text, font, _colour in items:
+        ink_top, ink_bottom = _extent(text, font)
+        top, bottom = min(top, y + ink_top), max(bottom, y + ink_bottom)
+    top, bottom = top - JpegRows.ROW, bottom + JpegRows.ROW  # a block row of slack
     top = max(0, top // JpegRows.ROW * JpegRows.ROW)
     bottom = min(height, -(-bottom // JpegRows.ROW) * JpegRows.ROW)
     if len(encoded.rows) == 1:  # a Pillow without restart markers: the whole card
@@ -337,6 +338,24 @@ def _draw(spec: CardSpec, colors: dict[str, str], base, encoded: JpegRows, has_p
     for (x, y), text, font, colour in items:
         draw.text((x, y - top), text, font=font, fill=colors[colour])
     return encoded.splice(JpegRows.encode(band), top // JpegRows.ROW)
+
+
+def _extent(text: str, font) -> tuple[int, int]:
+    """Top and bottom of a line's ink, from the y it is drawn at (single lines only).
+
+    Laying a line out costs as much as measuring it; an ASCII line lies within the
+    extent of all printable ASCII glyphs, measured once per font.
+    """
+    if text.isascii():
+        return _ascii_extent(font)
+    _left, top, _right, bottom = font.getbbox(text)
+    return top, bottom
+
+
+@lru_cache(maxsize=16)
+def _ascii_extent(font) -> tuple[int, int]:
+    _left, top, _right, bottom = font.getbbox("".join(map(chr, range(33, 127))))
+    return top, bottom
 
 
 def _round_photo(data: bytes, size: int):
