@@ -11,7 +11,7 @@ machine), the spread, and the server's own rebuild times.
     python bench/serve_latency.py                       # 1,000 and 10,000 pages
     python bench/serve_latency.py --pages 1000 --edits 20
     python bench/serve_latency.py --pages 1000 --profile   # where a rebuild spends its time
-    python bench/serve_latency.py --pages 10000 --profile --skip-cards
+    python bench/serve_latency.py --pages 10000 --profile
 
 --profile builds in-process instead, edits the same file, and prints a
 pyinstrument profile of one rebuild (pip install pyinstrument).
@@ -136,28 +136,25 @@ def measure(pages: int, edits: int) -> dict:
             "rebuilds": rebuilds[-edits:]}
 
 
-def profile(pages: int, skip_cards: bool = False) -> None:
+def profile(pages: int) -> None:
     from pyinstrument import Profiler
 
     from folio.build import Builder, BuildOptions
 
-    if skip_cards:  # a first build draws one PNG per page: hours at 10,000 pages on a busy machine
-        Builder._social_cards = lambda self, site, chain: {}
     site = generate(pages)
     path, _ = target(site)
     original = path.read_text()
-    builder = Builder(site, BuildOptions(drafts=True, search=False))
+    builder = Builder(site, BuildOptions(drafts=True, search=False, cards=False))  # as serve does
     builder.build()
     try:
         path.write_text(original + "\n\nProfiled edit.\n")
         profiler = Profiler(interval=0.001)
         profiler.start()
-        result = builder.build()
+        result = builder.build([path])  # serve passes the watcher's changed paths
         profiler.stop()
     finally:
         path.write_text(original)
-    cards = " (social cards left out)" if skip_cards else ""
-    print(f"# one rebuild of {pages} pages after editing {path.relative_to(site)}{cards}")
+    print(f"# one rebuild of {pages} pages after editing {path.relative_to(site)}")
     print("timings:", {k: f"{v * 1000:.0f} ms" for k, v in result.timings.items()})
     print(profiler.output_text(unicode=False, color=False, show_all=False))
 
@@ -167,12 +164,10 @@ def main() -> None:
     ap.add_argument("--pages", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--edits", type=int, default=20)
     ap.add_argument("--profile", action="store_true")
-    ap.add_argument("--skip-cards", action="store_true",
-                    help="with --profile: leave out social cards (their first drawing is very slow)")
     args = ap.parse_args()
     if args.profile:
         for n in args.pages:
-            profile(n, args.skip_cards)
+            profile(n)
         return
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start")
     print(f"{'pages':>6} {'first build':>12} {'median':>8} {'p90':>8} {'min':>8} {'max':>8} "
