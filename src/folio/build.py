@@ -338,15 +338,19 @@ class Builder:
         pages = self.pages.render(site, rendered, env, images, template_fingerprint(folders),
                                   search=self._search_on(site), structure=structure)
         timer.lap("pages")
-        files.update(self._copy_files(site, chain, files))
-        timer.lap("copy")
-        files.update(self._module_packages(site, rendered, sources))
-        timer.lap("packages")
-        files.update(pages)
-        files.update(self._social_cards(site, chain))
-        timer.lap("cards")
-        files.update(self._extras(site, files, report))
-        timer.lap("search")
+        search = self._start_search(site, pages)  # Pagefind indexes while the stages below run
+        try:
+            files.update(self._copy_files(site, chain, files))
+            timer.lap("copy")
+            files.update(self._module_packages(site, rendered, sources))
+            timer.lap("packages")
+            files.update(pages)
+            files.update(self._social_cards(site, chain))
+            timer.lap("cards")
+            files.update(search.finish())
+            timer.lap("search")  # the wait for Pagefind after the other stages
+        finally:
+            search.cancel()
         _fail_with_sources(report, sources)
         warnings = tuple(sorted(report.warnings, key=Diagnostic.sort_key))
         return BuildResult(self.root, site, dict(sorted(files.items())), warnings,
@@ -451,17 +455,43 @@ class Builder:
     def _search_on(self, site: Site) -> bool:
         return site.config.search if self.options.search is None else self.options.search
 
-    def _extras(self, site: Site, files: Mapping[str, bytes], report: Report) -> dict[str, bytes]:
-        out: dict[str, bytes] = {}
-        if self._search_on(site):
-            from .search import index as search_index
-            from .search import page_filters
+    def _start_search(self, site: Site, pages: Mapping[str, bytes]) -> _Search:
+        """The search index from memory or .folio-cache/ when its input is unchanged,
+        else a Pagefind run started now and collected by `finish()`."""
+        if not self._search_on(site):
+            return _Search()
+        from .search import page_filters, start_index
 
-            pages = {p: b for p, b in files.items() if p.endswith(".html")}
-            filters = page_filters(site)
-            out.update(self.memo.run("search", (sorted(pages.items()), site.config.base_path, filters),
-                                  lambda: search_index(pages, site.config.base_path, filters)))
-        return out
+        html = {p: b for p, b in pages.items() if p.endswith(".html")}
+        filters = page_filters(site)
+        inputs = (sorted(html.items()), site.config.base_path, filters)
+        digest, found = self.memo.get("search", "", inputs)
+        if found is not None:
+            return _Search(found)
+        return _Search(None, start_index(html, filters),
+                       lambda out: self.memo.put("search", "", inputs, digest, out))
+
+
+@dataclass(slots=True)
+class _Search:
+    """The search stage's result: ready, or a Pagefind run to wait for and remember."""
+
+    ready: dict[str, bytes] | None = None
+    running: Any = None
+    remember: Callable[[dict[str, bytes]], None] | None = None
+
+    def finish(self) -> dict[str, bytes]:
+        if self.running is not None:
+            self.ready = self.running.finish()
+            self.running = None
+            if self.remember is not None:
+                self.remember(self.ready)
+        return self.ready or {}
+
+    def cancel(self) -> None:
+        if self.running is not None:
+            self.running.cancel()
+            self.running = None
 
 
 _PACKAGING: tuple | None = None

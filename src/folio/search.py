@@ -28,7 +28,7 @@ from .errors import FolioError
 from .model import Site
 from .urls import output_path
 
-__all__ = ["BUNDLE_DIR", "index", "page_filters", "pagefind_binary"]
+__all__ = ["BUNDLE_DIR", "Indexing", "index", "page_filters", "pagefind_binary", "start_index"]
 
 Filters = Mapping[str, Mapping[str, list[str]]]  # output path -> filter name -> values
 
@@ -98,40 +98,84 @@ def index(files: Mapping[str, bytes], base_path: str = "/",
     `base_path` is where the bundle will be served; the index itself does not
     depend on it (search.js passes it to Pagefind as ``baseUrl``).
     """
-    binary = pagefind_binary()
-    if binary is None:
-        raise FolioError("search: the Pagefind program was not found",
-                         hint="pip install 'pagefind[bin]', or build with --no-search")
     del base_path  # see the docstring
-    with tempfile.TemporaryDirectory(prefix="folio-search-") as tmp:
-        root = Path(tmp) / "site"
-        pages = 0
-        for rel, data in sorted(files.items()):
-            if filters is not None:
-                if rel not in filters:
-                    continue
-                data = _with_filters(data, filters[rel])
-            elif not rel.endswith(".html") or rel == "404.html" or \
-                    rel.startswith(f"{BUNDLE_DIR}/"):
-                continue
-            target = root / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
-            pages += 1
-        if not pages:
-            return {}
-        bundle = root / BUNDLE_DIR
-        cmd = [str(binary), "--site", str(root), "--output-path", str(bundle),
+    return start_index(files, filters).finish()
+
+
+class Indexing:
+    """A Pagefind run under way: the build goes on with other stages (social cards,
+    packages) while the indexer works, and collects the bundle with `finish()`.
+    No thread is involved, so the build may still fork its worker processes."""
+
+    def __init__(self, files: Mapping[str, bytes], filters: Filters | None) -> None:
+        self._tmp: tempfile.TemporaryDirectory | None = None
+        self._proc: subprocess.Popen | None = None
+        binary = pagefind_binary()
+        if binary is None:
+            raise FolioError("search: the Pagefind program was not found",
+                             hint="pip install 'pagefind[bin]', or build with --no-search")
+        self._tmp = tempfile.TemporaryDirectory(prefix="folio-search-")
+        root = Path(self._tmp.name) / "site"
+        self._bundle = root / BUNDLE_DIR
+        if not _write_pages(root, files, filters):
+            return
+        cmd = [str(binary), "--site", str(root), "--output-path", str(self._bundle),
                "--root-selector", "main", "--silent"]
         try:
-            run = subprocess.run(cmd, capture_output=True, text=True, timeout=TIMEOUT_SECONDS,
-                                 cwd=tmp)
-        except (OSError, subprocess.TimeoutExpired) as exc:
+            self._proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                          text=True, cwd=self._tmp.name)
+        except OSError as exc:
+            self.cancel()
             raise FolioError(f"search: Pagefind could not run ({exc})",
                              hint="build with --no-search to skip the search index") from None
-        if run.returncode != 0 or not bundle.is_dir():
-            detail = (run.stderr or run.stdout).strip().splitlines()[-3:]
-            raise FolioError("search: Pagefind failed: " + " / ".join(detail or ["no output"]),
-                             hint="build with --no-search to skip the search index")
-        return {f"{BUNDLE_DIR}/{p.relative_to(bundle).as_posix()}": p.read_bytes()
-                for p in sorted(bundle.rglob("*")) if p.is_file()}
+
+    def finish(self) -> dict[str, bytes]:
+        """The bundle as {"pagefind/...": bytes}; FolioError if Pagefind failed."""
+        try:
+            if self._proc is None:
+                return {}
+            try:
+                out, err = self._proc.communicate(timeout=TIMEOUT_SECONDS)
+            except subprocess.TimeoutExpired:
+                raise FolioError(f"search: Pagefind took over {TIMEOUT_SECONDS} s",
+                                 hint="build with --no-search to skip the search index") from None
+            bundle = self._bundle
+            if self._proc.returncode != 0 or not bundle.is_dir():
+                detail = (err or out).strip().splitlines()[-3:]
+                raise FolioError("search: Pagefind failed: " + " / ".join(detail or ["no output"]),
+                                 hint="build with --no-search to skip the search index")
+            return {f"{BUNDLE_DIR}/{p.relative_to(bundle).as_posix()}": p.read_bytes()
+                    for p in sorted(bundle.rglob("*")) if p.is_file()}
+        finally:
+            self.cancel()
+
+    def cancel(self) -> None:
+        """Stop Pagefind if it still runs and remove the temporary folder."""
+        if self._proc is not None and self._proc.poll() is None:
+            self._proc.kill()
+            self._proc.wait()
+        if self._tmp is not None:
+            self._tmp.cleanup()
+            self._tmp = None
+
+
+def start_index(files: Mapping[str, bytes], filters: Filters | None = None) -> Indexing:
+    """Start indexing (see :func:`index`); call `finish()` on the result for the bundle."""
+    return Indexing(files, filters)
+
+
+def _write_pages(root: Path, files: Mapping[str, bytes], filters: Filters | None) -> int:
+    """The copy of the site Pagefind reads; returns how many pages it holds."""
+    pages = 0
+    for rel, data in sorted(files.items()):
+        if filters is not None:
+            if rel not in filters:
+                continue
+            data = _with_filters(data, filters[rel])
+        elif not rel.endswith(".html") or rel == "404.html" or rel.startswith(f"{BUNDLE_DIR}/"):
+            continue
+        target = root / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        pages += 1
+    return pages

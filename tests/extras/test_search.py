@@ -103,3 +103,34 @@ def test_page_filters_cover_case_studies_modules_lessons_and_tracks():
         "tracks/teach/index.html": {"type": ["Track"], "track": ["Teaching"]},
         "work/boxly/index.html": {"type": ["Case study"], "track": ["Data consulting"]},
     }
+
+
+def test_a_stage_failing_while_pagefind_runs_leaves_no_process_or_folder(tmp_path, monkeypatch):
+    """Pagefind runs beside the card and package stages; if one of them fails the
+    indexer is stopped and its temporary copy of the site removed."""
+    import tempfile
+
+    from folio_testing import EXAMPLE_SITE
+
+    from folio.build import Builder, BuildOptions
+    from folio.search import Indexing
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    started: list[Indexing] = []
+    real_init = Indexing.__init__
+
+    def init(self, *args, **kwargs):
+        real_init(self, *args, **kwargs)
+        started.append(self)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("a stage failed")
+
+    monkeypatch.setattr(Indexing, "__init__", init)
+    monkeypatch.setattr(Builder, "_social_cards", boom)
+    with pytest.raises(RuntimeError, match="a stage failed"):
+        Builder(EXAMPLE_SITE, BuildOptions(search=True, cache=False)).build()
+    assert len(started) == 1
+    proc = started[0]._proc
+    assert proc is not None and proc.poll() is not None  # stopped, not left running
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("folio-search-")] == []
