@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from folio.build import Builder, BuildOptions
-from folio.errors import BuildFailed
+from folio.errors import BuildFailed, FolioError
 
 SITE = {
     "folio.yaml": "title: Rebuilds\nbase_url: https://ex.test/sub/\ntracks:\n  - {id: data, title: Data}\n",
@@ -216,3 +216,23 @@ def test_repeated_lesson_edits_show_the_new_body_on_every_module_page(tmp_path):
         lesson.write_text(lesson.read_text() + f"\nNew lesson words {n}.\n")
         assert builder.build([lesson]).files == fresh(root)
         assert builder.pages.last_rendered_count >= 2  # the lesson and the printable module
+
+
+def test_a_build_that_fails_while_rendering_leaves_no_stale_plan(tmp_path):
+    """Planned for a model whose render then failed; the next build is back to the
+    last good model with a new body: it must not reuse the failed build's plan."""
+    root = write_tree(tmp_path / "site", {
+        **SITE,
+        "templates/case_study.html": '{% extends "base.html" %}{% block content %}'
+                                     '{% if case.title == "Boom" %}{{ no_such_function() }}{% endif %}'
+                                     '<h1>{{ case.title }}</h1>{{ html_of(case) }}{% endblock %}',
+    })
+    builder = Builder(root, BuildOptions(search=False))
+    builder.build()
+    case = root / "case-studies/b.md"
+    good = case.read_text()
+    case.write_text(good.replace("title: Case B", "title: Boom"))
+    with pytest.raises(FolioError, match="no_such_function"):  # fails on this page only
+        builder.build([case])
+    case.write_text(good.replace("Beta body.", "Beta body, rewritten."))
+    assert kept(builder, [case]) == fresh(root)

@@ -251,7 +251,7 @@ class PageRenderer:
     file_digests: dict[str, bytes] = field(default_factory=dict)  # output path -> digest
     disk: _Disk | None = None
     proxy: RecordingMapping = field(default_factory=lambda: RecordingMapping({}))
-    plan: tuple[RenderPlan, frozenset[str]] | None = None  # the last plan and what planning read
+    plan: tuple[RenderPlan, frozenset[str], tuple] | None = None  # plan, what planning read, key
 
     def render(self, site: Site, rendered: Mapping[str, Any], env: Any,
                images: Mapping[str, Any] | None, fingerprint: tuple,
@@ -270,7 +270,7 @@ class PageRenderer:
             same = prev is not None and prev.key is not None and prev.key == key
             key_digest = prev.key_digest if same else _key_digest(key)  # type: ignore[union-attr]
         changed = self._changed(prev, key, key_digest, rendered)
-        plan, plan_reads = self._plan(site, rendered, images, search, changed)
+        plan, plan_reads = self._plan(site, rendered, images, search, changed, key)
         pages: dict[str, bytes] = {}
         reads: dict[str, tuple[frozenset[str], bool]] = {}
         redo: list[int] = []
@@ -316,7 +316,8 @@ class PageRenderer:
         return {**pages, **machine}
 
     def _plan(self, site: Site, rendered: Mapping[str, Any], images: Mapping[str, Any] | None,
-              search: bool | None, changed: set[str] | None) -> tuple[RenderPlan, frozenset[str]]:
+              search: bool | None, changed: set[str] | None,
+              key: tuple) -> tuple[RenderPlan, frozenset[str]]:
         """The page jobs: the last plan again when only bodies changed and planning read
         none of them (jobs see bodies only through the one recording mapping, whose data
         is swapped here), else planned afresh (10,000 jobs cost a few hundred ms)."""
@@ -324,12 +325,15 @@ class PageRenderer:
         proxy.data = rendered
         proxy.take()
         last = self.plan
+        # The plan's own key, not only the last build's: a build that failed after
+        # planning leaves a plan newer than `previous`.
         if (last is not None and changed is not None and self.previous is not None
-                and self.previous.rendered is not None and not changed & last[1]):
+                and self.previous.rendered is not None and last[2] == key
+                and not changed & last[1]):
             return replan(last[0], site), last[1]
         plan = plan_site(site, proxy, images, search=search)
         plan_reads, _ = proxy.take()
-        self.plan = (plan, plan_reads)
+        self.plan = (plan, plan_reads, key)
         return plan, plan_reads
 
     # -- what changed ------------------------------------------------------------
