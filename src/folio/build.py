@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .cache import FileBytes
 from .config import find_site_root
 from .errors import BuildFailed, Diagnostic, FolioError, Report
 from .link import entity_index, link_site
@@ -84,23 +85,6 @@ class _Timer:
             self.progress(stage)
 
 
-@dataclass(slots=True)
-class _FileCache:
-    """File bytes by (mtime, size, inode): unchanged files are not read again."""
-
-    entries: dict[str, tuple[tuple[int, int, int], bytes]] = field(default_factory=dict)
-
-    def read(self, path: Path, rel: str) -> bytes:
-        st = path.stat()
-        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
-        hit = self.entries.get(rel)
-        if hit is not None and hit[0] == stamp:
-            return hit[1]
-        data = path.read_bytes()
-        self.entries[rel] = (stamp, data)
-        return data
-
-
 def markdown_jobs(site: Site, memo: dict[int, tuple] | None = None) -> list[MarkdownJob]:
     """Every Markdown body in the site, keyed by the entity it belongs to.
 
@@ -142,7 +126,7 @@ class Builder:
         self.parse_cache = ParseCache()
         self.entity_memo = EntityMemo()
         self._link_memo: tuple | None = None
-        self.file_cache = _FileCache()
+        self.file_cache = FileBytes()
         self.markdown_cache: dict[tuple, Result] = {}
         self.pages = PageRenderer(options.jobs, cache_root=self.root if options.cache else None)
         self.progress: Callable[[str], None] | None = None  # told as each stage ends

@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -373,3 +373,24 @@ def _write_small(path: Path, text: str) -> None:
     with os.fdopen(fd, "w", encoding="utf-8") as fh:
         fh.write(text)
     os.replace(tmp, path)
+
+
+@dataclass(slots=True)
+class FileBytes:
+    """File bytes by (mtime, size, inode), in memory: unchanged files are not read again."""
+
+    entries: dict[str, tuple[tuple[int, int, int], bytes]] = field(default_factory=dict)
+
+    def read(self, path: Path, name: str) -> bytes:
+        st = path.stat()
+        stamp = (st.st_mtime_ns, st.st_size, st.st_ino)
+        hit = self.entries.get(name)
+        if hit is not None and hit[0] == stamp:
+            return hit[1]
+        data = path.read_bytes()
+        self.entries[name] = (stamp, data)
+        return data
+
+    def retain(self, names: Iterable[str]) -> None:
+        """Forget every file but these."""
+        self.entries = {n: self.entries[n] for n in names if n in self.entries}

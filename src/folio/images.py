@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
-from .cache import Cache, NullCache
+from .cache import Cache, FileBytes, NullCache
 from .errors import Report, closest
 from .model import Image as ImageRef
 from .model import Site
@@ -155,9 +155,9 @@ class ImagePipeline:
         self._memory: dict[str, _Encoded] = {}
         self._previous: dict[str, _Encoded] = {}
         self._lock = threading.Lock()
-        # Unchanged files (same path, mtime, size, inode) are not read or hashed again.
-        self._stamps: dict[str, tuple[tuple, bytes]] = {}
-        self._keys: dict[int, tuple[bytes, str]] = {}  # id(bytes) -> (bytes, key)
+        # Unchanged files (same mtime, size, inode) are not read or hashed again.
+        self._bytes = FileBytes()
+        self._keys: dict[str, tuple[bytes, str]] = {}  # src -> (the bytes hashed, key)
 
     def process(self, srcs: Iterable[str], refs: Iterable[NamedImage] = ()) -> ImageResult:
         """Process every image in `srcs`; check `refs` (images named in content) against them."""
@@ -169,9 +169,9 @@ class ImagePipeline:
                 continue
             data = self._read(src, result.report)
             if data is not None:
-                todo.append((src, data, self._key(data)))
-        self._keys = {id(data): (data, key) for _src, data, key in todo}  # forget old versions
-        self._stamps = {src: self._stamps[src] for src, _d, _k in todo if src in self._stamps}
+                todo.append((src, data, self._key(src, data)))
+        self._bytes.retain(src for src, _d, _k in todo)  # forget removed images
+        self._keys = {src: (data, key) for src, data, key in todo}
         with self._lock:
             misses = sum(1 for src, _d, key in todo
                          if f"{key}:{src}" not in self._previous and f"{key}:{src}" not in self._memory)
@@ -205,26 +205,17 @@ class ImagePipeline:
                          hint="copy the file into assets/ instead of linking to it")
             return None
         try:
-            st = real.stat()
-            stamp = (str(real), st.st_mtime_ns, st.st_size, st.st_ino)
-            known = self._stamps.get(src)
-            if known is not None and known[0] == stamp:
-                return known[1]
-            data = real.read_bytes()
-            self._stamps[src] = (stamp, data)
-            return data
+            return self._bytes.read(real, src)
         except OSError as exc:
             report.error(f"cannot read image: {exc.strerror}", src)
             return None
 
-    def _key(self, data: bytes) -> str:
-        known = self._keys.get(id(data))
-        if known is not None and known[0] is data:
+    def _key(self, src: str, data: bytes) -> str:
+        known = self._keys.get(src)
+        if known is not None and known[0] is data:  # the same bytes object: an unchanged file
             return known[1]
         params = json.dumps([self.widths, self.fallback_width, self.quality, JPEG_QUALITY])
-        key = self.cache.key(hashlib.sha256(data).digest(), params)
-        self._keys[id(data)] = (data, key)
-        return key
+        return self.cache.key(hashlib.sha256(data).digest(), params)
 
     def _one(self, src: str, data: bytes, key: str) -> tuple[_Encoded | None, str | None]:
         memo_key = f"{key}:{src}"
