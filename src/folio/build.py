@@ -444,7 +444,7 @@ class Builder:
         else a Pagefind run started now and collected by `finish()`."""
         if not self._search_on(site):
             return _Search()
-        from .search import page_filters, start_index
+        from .search import Indexing, page_filters
 
         html = {p: b for p, b in pages.items() if p.endswith(".html")}
         filters = page_filters(site)
@@ -452,7 +452,7 @@ class Builder:
         digest, found = self.memo.get("search", "", inputs)
         if found is not None:
             return _Search(found)
-        return _Search(None, start_index(html, filters),
+        return _Search(None, Indexing(html, filters),
                        lambda out: self.memo.put("search", "", inputs, digest, out))
 
 

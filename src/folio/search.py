@@ -28,7 +28,7 @@ from .errors import FolioError
 from .model import Site
 from .urls import output_path
 
-__all__ = ["BUNDLE_DIR", "Indexing", "index", "page_filters", "pagefind_binary", "start_index"]
+__all__ = ["BUNDLE_DIR", "Indexing", "index", "page_filters", "pagefind_binary"]
 
 Filters = Mapping[str, Mapping[str, list[str]]]  # output path -> filter name -> values
 
@@ -99,7 +99,7 @@ def index(files: Mapping[str, bytes], base_path: str = "/",
     depend on it (search.js passes it to Pagefind as ``baseUrl``).
     """
     del base_path  # see the docstring
-    return start_index(files, filters).finish()
+    return Indexing(files, filters).finish()
 
 
 class Indexing:
@@ -157,11 +157,6 @@ class Indexing:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
-
-
-def start_index(files: Mapping[str, bytes], filters: Filters | None = None) -> Indexing:
-    """Start indexing (see :func:`index`); call `finish()` on the result for the bundle."""
-    return Indexing(files, filters)
 
 
 def _write_pages(root: Path, files: Mapping[str, bytes], filters: Filters | None) -> int:
