@@ -462,13 +462,12 @@ def load_site(root: Path, report: Report, *, drafts: bool | None = None, base_ur
     if "skills.yaml" in sources:
         key = ("yaml", "skills.yaml", sources["skills.yaml"])
         skills += memo.run(key, loader, listed, "skills.yaml", loader.skill)
-    for rel, data in sources.items():
-        if rel.startswith("skills/") and rel.endswith(".md"):
-            st = loader.read(rel, data)
-            if st is not None:
-                skill = loader.skill(st.meta, rel, 1, m.Body(st.body, st.body_line))
-                if skill:
-                    skills.append(skill)
+    for rel in in_section.get("skills", ()):
+        st = loader.read(rel, sources[rel])
+        if st is not None:
+            skill = loader.skill(st.meta, rel, 1, m.Body(st.body, st.body_line))
+            if skill:
+                skills.append(skill)
 
     testimonials = []
     if "testimonials.yaml" in sources:
