@@ -78,3 +78,14 @@ def test_size_cap():
     with pytest.raises(FolioError) as info:
         decode(b"x" * 2000, "big.md", max_bytes=1000)
     assert "2,000 bytes" in info.value.diagnostic.message
+
+
+def test_a_read_file_keeps_its_text_once():
+    """The body is a slice of the text and the whole text is not kept beside it."""
+    from dataclasses import fields
+
+    text = "---\ntitle: A\n---\n" + "a line of body\n" * 500
+    st = read(text)
+    kept = [getattr(st, f.name) for f in fields(st) if isinstance(getattr(st, f.name), str)]
+    assert st.text == text and st.body == "a line of body\n" * 500 and st.body_line == 4
+    assert all(len(s) < len(text) for s in kept) and sum(map(len, kept)) == len(text)

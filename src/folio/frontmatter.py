@@ -26,7 +26,7 @@ __all__ = ["SourceText", "decode", "split_front_matter", "read_front_matter", "M
 
 MAX_FILE_BYTES = 8 * 1024 * 1024
 _FENCE = re.compile(r"^---[ \t]*$")
-_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$")
+_CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +36,13 @@ class SourceText:
     meta: Marked
     body: str
     body_line: int  # 1-based line of the body's first line in the file
-    text: str  # the whole normalised text, for quoting source lines in errors
+    head: str = ""  # the fences and YAML before the body (small; the body is most of a file)
+
+    @property
+    def text(self) -> str:
+        """The whole normalised text, joined on demand: a loaded site keeps one copy of
+        each body, and errors quote their lines from the file's bytes."""
+        return self.head + self.body
 
 
 def decode(data: bytes, path: str, max_bytes: int = MAX_FILE_BYTES) -> str:
@@ -76,12 +82,12 @@ def split_front_matter(text: str, path: str) -> tuple[str | None, int, str, int]
     first = text if first_end < 0 else text[:first_end]
     if not _FENCE.match(first):
         return None, 0, text, 1
-    lines = text.split("\n")
-    for i in range(1, len(lines)):
-        if _CLOSE.match(lines[i]):
-            yaml_text = "\n".join(lines[1:i])
-            body = "\n".join(lines[i + 1:])
-            return yaml_text, 1, body, i + 2
+    close = _CLOSE.search(text, first_end + 1) if first_end >= 0 else None
+    if close is not None:  # one slice each, no split of the whole file into lines
+        yaml_text = text[first_end + 1:max(close.start() - 1, first_end + 1)]
+        end = text.find("\n", close.end())
+        body = "" if end < 0 else text[end + 1:]
+        return yaml_text, 1, body, text.count("\n", 0, close.start()) + 2
     raise FolioError("front matter opened here is never closed", path, 1, 1,
                      hint="end the front matter with a line of three dashes: ---")
 
@@ -99,4 +105,4 @@ def read_front_matter(data: bytes, path: str, max_bytes: int = MAX_FILE_BYTES) -
             kind = "a list" if isinstance(meta, list) else f"a single {type(meta).__name__} value"
             raise FolioError(f"front matter must be a mapping of fields, got {kind}", path, 1, 1,
                              hint="write fields as `key: value` lines")
-    return SourceText(meta, body, body_line, text)
+    return SourceText(meta, body, body_line, text[:len(text) - len(body)])
