@@ -149,9 +149,12 @@ def test_heading_ids_safe_unique_capped_and_collected():
 
 
 def test_plain_text_and_words():
-    r = md("# Title\n\nSome *emphasis* and `code`.")
-    assert r.rendered.text == "Title Some emphasis and code ." or "Some" in r.rendered.text
-    assert r.rendered.words >= 5
+    """Every body counts its words; only the profile's bio keeps its plain text."""
+    source = "# Title\n\nSome *emphasis* and `code`."
+    bio = render(MarkdownJob("profile.md", "profile.md", source, 4), CTX).rendered
+    other = md(source).rendered
+    assert bio.text == "Title Some emphasis and code ." and bio.words == 6
+    assert other.text == "" and other.words == 6 and other.html == bio.html
 
 
 def test_image_without_alt_is_a_warning_with_line():

@@ -2,9 +2,10 @@
 
 `render(job, ctx)` is pure: Markdown text plus a small picklable context (base
 path, source-path -> URL map, image metadata) gives HTML, a table of contents,
-plain text and diagnostics, and records which link targets it looked up
-(`deps`) so a cached result stays valid exactly while those targets resolve
-the same. Workers in a process pool run the same function.
+a word count (plain text only for bodies read as text) and diagnostics, and
+records which link targets it looked up (`deps`) so a cached result stays
+valid exactly while those targets resolve the same. Workers in a process pool
+run the same function.
 
 Links written as relative paths to source files (`../case-studies/x.md#part`)
 become the right URL with the base path; a link to a missing file is an error
@@ -32,12 +33,16 @@ from .errors import Diagnostic
 from .urls import is_safe_url, slugify, with_base
 
 __all__ = ["Heading", "Rendered", "MarkdownJob", "MarkdownContext", "render", "make_parser",
-           "features", "ADMONITIONS", "FEATURES"]
+           "features", "ADMONITIONS", "FEATURES", "PLAIN_TEXT_KEYS"]
 
 ADMONITIONS = ("note", "tip", "info", "warning", "important", "caution", "danger")
 _RISKY_IDS = frozenset({"__proto__", "constructor", "prototype", "toString", "valueOf",
                         "hasOwnProperty", "top", "location", "document", "window", "name"})
 MAX_ID = 80
+# Bodies whose plain text is read after rendering: the profile's bio becomes the
+# JSON Resume summary. Every other body keeps its word count only; its text
+# would be a second copy of the page held from the Markdown stage to the end.
+PLAIN_TEXT_KEYS = frozenset({"profile.md"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +56,7 @@ class Heading:
 class Rendered:
     html: str
     toc: tuple[Heading, ...] = ()
-    text: str = ""
+    text: str = ""  # plain text, kept only for PLAIN_TEXT_KEYS
     words: int = 0
     images: tuple[str, ...] = ()  # site-relative image sources used in the body
 
@@ -287,7 +292,8 @@ def render(job: MarkdownJob, ctx: MarkdownContext) -> Result:
     body = md.renderer.render(tokens, md.options, env)
     text = " ".join(" ".join(words).split())
     count = text.count(" ") + 1 if text else 0  # single spaces: words are spaces + 1
-    rendered = Rendered(body, tuple(toc), text, count, tuple(dict.fromkeys(resolver.images)))
+    plain = text if job.key in PLAIN_TEXT_KEYS else ""
+    rendered = Rendered(body, tuple(toc), plain, count, tuple(dict.fromkeys(resolver.images)))
     infos = tuple((src, ctx.images.get(src)) for src in rendered.images)
     return Result(rendered, tuple(resolver.diagnostics), tuple(sorted(resolver.deps.items())),
                   infos)
