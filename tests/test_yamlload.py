@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from folio.errors import FolioError
-from folio.yamlload import load_yaml
+from folio.yamlload import Mark, load_yaml
 
 
 def test_marks_are_one_based_and_shifted_by_offset():
@@ -20,6 +20,22 @@ def test_marks_are_one_based_and_shifted_by_offset():
     assert data.where("title").line == 2 and data.where("title").col == 8
     assert data["nested"].where("key").line == 4
     assert data["list"].where(1).line == 5 and data["list"].where(1).col == 11
+
+
+def test_marks_keep_the_raw_text_of_values_that_are_not_text():
+    data = load_yaml("a: no\nb: 1.0\nc: '1.0'\nd: [2, x]\ne:\n", "f.md", line_offset=1)
+    assert data.where("a") == Mark(2, 4, "no", None)
+    assert (data.where("b").raw, data.where("b").style) == ("1.0", "")  # plain: a quote hint
+    assert data.where("c").raw == "1.0" and data["c"] == "1.0"
+    assert data["d"].where(0).raw == "2" and data["d"].where(1) == Mark(5, 8, "x")
+    assert data["d"].where(2) == data["d"].mark == Mark(5, 4)  # past the end: the list
+    assert data.where("e").line == 6 and data.where("missing") == data.mark == Mark(2, 1)
+    assert data.key_mark("b") == Mark(3, 1) and data.key_mark("missing") is None
+
+
+def test_field_names_are_one_string_across_files():
+    first, second = load_yaml("title: A\n", "a.md"), load_yaml("title: B\n", "b.md")
+    assert next(iter(first)) is next(iter(second))
 
 
 @pytest.mark.parametrize("word", ["no", "yes", "on", "off", "No", "ON"])

@@ -153,7 +153,7 @@ class Fields:
             near = [k for k in self.known if edit_distance(key.lower(), k) <= 2]
             if near and len(key) > 2:
                 best = min(near, key=lambda k: (edit_distance(key.lower(), k), k))
-                m = self.data.key_marks.get(key) if isinstance(self.data, Marked) else None
+                m = self.data.key_mark(key) if isinstance(self.data, Marked) else None
                 line, col = (m.line, m.col) if m else (None, None)
                 say = self.report.error if self.strict_unknown else self.report.warn
                 say(f"unknown field '{key}'", self.path, line, col, f"did you mean '{best}'?")

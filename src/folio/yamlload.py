@@ -14,6 +14,7 @@ the 1-based line and column of the key and its value and the raw scalar text
 from __future__ import annotations
 
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,23 +43,52 @@ class Mark:
     style: str | None = None  # None for plain scalars, '"' or "'" when quoted
 
 
+# Marks are kept packed, one int per place (line << 32 | col), and made into Mark
+# objects only when asked for: a loaded site keeps the front matter of every file,
+# and one object per node was most of its size. A text scalar's raw text is the
+# value itself; raw text and style are stored only for scalars that are not text
+# (the ones a "quote it" hint is for).
+_HOME = 1 << 32 | 1  # line 1, column 1
+_LOW = (1 << 64) - 1  # a key's place is key position << 64 | value position
+
+
+def _unpack(pos: int, raw: str | None = None, style: str | None = None) -> Mark:
+    return Mark(pos >> 32, pos & 0xFFFFFFFF, raw, style)
+
+
 class Marked(dict):
     """A dict from YAML that knows where each key and value came from."""
 
-    __slots__ = ("key_marks", "value_marks", "mark")
+    __slots__ = ("_at", "_places", "_raw")
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.key_marks: dict[Any, Mark] = {}
-        self.value_marks: dict[Any, Mark] = {}
-        self.mark: Mark = Mark(1, 1)
+        self._at = _HOME
+        self._places: dict[Any, int] = {}  # key -> key position << 64 | value position
+        self._raw: dict[Any, tuple[str, str | None]] | None = None
+
+    @property
+    def mark(self) -> Mark:
+        return _unpack(self._at)
+
+    def key_mark(self, key: Any) -> Mark | None:
+        place = self._places.get(key)
+        return None if place is None else _unpack(place >> 64)
+
+    def value_mark(self, key: Any) -> Mark | None:
+        place = self._places.get(key)
+        if place is None:
+            return None
+        value = self.get(key)
+        if isinstance(value, str):
+            return _unpack(place & _LOW, value)
+        return _unpack(place & _LOW, *(self._raw or {}).get(key, (None, None)))
 
     def line_of(self, key: Any) -> int:
-        m = self.value_marks.get(key) or self.key_marks.get(key)
-        return m.line if m else self.mark.line
+        return self.where(key).line
 
     def where(self, key: Any) -> Mark:
-        return self.value_marks.get(key) or self.key_marks.get(key) or self.mark
+        return self.value_mark(key) or self.mark
 
     def __reduce__(self):  # pickles as a plain dict (marks are only for errors)
         return (dict, (dict(self),))
@@ -67,15 +97,25 @@ class Marked(dict):
 class MarkedList(list):
     """A list from YAML that knows where each item came from."""
 
-    __slots__ = ("item_marks", "mark")
+    __slots__ = ("_at", "_places", "_raw")
 
     def __init__(self, *args: Any) -> None:
         super().__init__(*args)
-        self.item_marks: list[Mark] = []
-        self.mark: Mark = Mark(1, 1)
+        self._at = _HOME
+        self._places: tuple[int, ...] = ()  # position of each item
+        self._raw: dict[int, tuple[str, str | None]] | None = None
+
+    @property
+    def mark(self) -> Mark:
+        return _unpack(self._at)
 
     def where(self, index: int) -> Mark:
-        return self.item_marks[index] if index < len(self.item_marks) else self.mark
+        if not 0 <= index < len(self._places):
+            return self.mark
+        item = self[index] if index < len(self) else None
+        if isinstance(item, str):
+            return _unpack(self._places[index], item)
+        return _unpack(self._places[index], *(self._raw or {}).get(index, (None, None)))
 
     def __reduce__(self):
         return (list, (list(self),))
@@ -105,12 +145,16 @@ def _line(mark_line: int, line_map: list[int] | None) -> int:
     return mark_line
 
 
-def _mark(node: yaml.Node, line_offset: int, line_map: list[int] | None = None) -> Mark:
+def _pos(node: yaml.Node, line_offset: int, line_map: list[int] | None = None) -> int:
     m = node.start_mark
-    line = _line(m.line, line_map) + 1 + line_offset
-    if isinstance(node, yaml.ScalarNode):
-        return Mark(line, m.column + 1, node.value, node.style)
-    return Mark(line, m.column + 1)
+    return (_line(m.line, line_map) + 1 + line_offset) << 32 | (m.column + 1)
+
+
+def _raw(node: yaml.Node, value: Any) -> tuple[str, str | None] | None:
+    """What a scalar that is not text was written as; None when nothing to keep."""
+    if isinstance(node, yaml.ScalarNode) and not isinstance(value, str):
+        return node.value, node.style
+    return None
 
 
 class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
@@ -124,24 +168,34 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
             return super().construct_mapping(node, deep)
         self.flatten_mapping(node)
         out = Marked()
-        out.mark = _mark(node, self.line_offset, self.line_map)
+        out._at = self._pos(node)
+        places = out._places
         for key_node, value_node in node.value:
             key = self.construct_object(key_node, deep=True)
             if not isinstance(key, (str, int, float, bool)) or key is None:
                 raise _located("a mapping key must be plain text", key_node, self)
             if isinstance(key, bool):  # `true:` as a key: keep the text the user wrote
                 key = key_node.value
+            if isinstance(key, str):  # the same few field names in every file: one copy
+                key = sys.intern(key)
             if key in out:
-                first = out.key_marks[key]
+                first = places[key] >> 96
                 raise _located(
-                    f"duplicate key '{key}' (first defined on line {first.line})",
+                    f"duplicate key '{key}' (first defined on line {first})",
                     key_node, self,
                     hint="remove one of the two; YAML keeps only the last, which hides mistakes",
                 )
-            out[key] = self.construct_object(value_node, deep=True)
-            out.key_marks[key] = _mark(key_node, self.line_offset, self.line_map)
-            out.value_marks[key] = _mark(value_node, self.line_offset, self.line_map)
+            value = out[key] = self.construct_object(value_node, deep=True)
+            places[key] = self._pos(key_node) << 64 | self._pos(value_node)
+            raw = _raw(value_node, value)
+            if raw is not None:
+                if out._raw is None:
+                    out._raw = {}
+                out._raw[key] = raw
         return out
+
+    def _pos(self, node: yaml.Node) -> int:
+        return _pos(node, self.line_offset, self.line_map)
 
     def construct_yaml_map(self, node):  # noqa: D102
         data = self.construct_mapping(node, deep=True)
@@ -149,9 +203,15 @@ class _Loader(_BaseLoader):  # type: ignore[misc, valid-type]
 
     def construct_yaml_seq(self, node):  # noqa: D102
         out = MarkedList()
-        out.mark = _mark(node, self.line_offset, self.line_map)
+        out._at = self._pos(node)
         out.extend(self.construct_object(child, deep=True) for child in node.value)
-        out.item_marks = [_mark(child, self.line_offset, self.line_map) for child in node.value]
+        out._places = tuple(self._pos(child) for child in node.value)
+        for i, (child, item) in enumerate(zip(node.value, out, strict=True)):
+            raw = _raw(child, item)
+            if raw is not None:
+                if out._raw is None:
+                    out._raw = {}
+                out._raw[i] = raw
         yield out
 
 
