@@ -8,6 +8,7 @@ fault hook FOLIO_FAULT_AFTER_WRITES kill the child after write N, for every N.
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import shutil
@@ -112,7 +113,7 @@ def test_first_build_writes_files_and_manifest(site: Path) -> None:
     manifest = json.loads((out / MANIFEST).read_text())
     assert manifest["output"] == "_site"
     assert sorted(manifest["files"]) == sorted(OLD)
-    assert manifest["files"]["index.html"] == write.hashlib.sha256(OLD["index.html"]).hexdigest()
+    assert manifest["files"]["index.html"] == hashlib.sha256(OLD["index.html"]).hexdigest()
     assert {k: (out / k).read_bytes() for k in OLD} == OLD
     assert leftovers(site) == []
 

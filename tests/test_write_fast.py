@@ -64,7 +64,7 @@ def forbid(monkeypatch, *names: str) -> None:
 def no_read_back(monkeypatch) -> None:
     def refuse(path, data):
         raise AssertionError(f"read back {path}")
-    monkeypatch.setattr(outdir, "same_bytes", refuse)
+    monkeypatch.setattr(outdir, "same_as_file", refuse)
 
 
 def written_paths(monkeypatch) -> list[str]:

@@ -3,7 +3,9 @@
 `Builder` keeps pure results between builds (parsed files and rendered
 Markdown by content hash, file bytes by stat), so `folio serve` re-does only
 what an edit touched; whatever it skips, the result equals a clean build.
-`build()` is the one-shot form that also writes the output folder.
+`build()` is the one-shot form that also writes the output folder; it spills
+pages, cards, packages and the search bundle to disk as they are made
+(:mod:`folio.spill`), so its memory does not grow with the output.
 Nothing here imports Click.
 """
 
@@ -15,6 +17,7 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +30,7 @@ from .markdown import MarkdownContext, MarkdownJob, Rendered, Result, render
 from .model import Site
 from .pagecache import PageRenderer, structure_of, template_fingerprint
 from .parallel import map_ordered
+from .spill import Output, Spill, Spilled, digest_of
 from .stagememo import StageMemo, TemplateBytecodeCache
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "build", "markdown_jobs"]
@@ -49,7 +53,7 @@ class BuildOptions:
 class BuildResult:
     root: Path
     site: Site
-    files: dict[str, bytes]
+    files: dict[str, Output]  # bytes, or (after `build()`) where the file was written
     warnings: tuple[Diagnostic, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
     output_dir: Path | None = None
@@ -135,6 +139,7 @@ class Builder:
         self._job_memo: dict[int, tuple] = {}  # markdown_jobs: id(entity) -> (entity, job)
         self._md_state: tuple | None = None  # the Markdown context of the last build
         self._md_last: dict[str, tuple[MarkdownJob, Result]] = {}
+        self.spill: Spill | None = None  # set: large outputs wait on disk (see folio.spill)
 
     # -- stages -------------------------------------------------------------------
     def _read_sources(self, report: Report, changed: Iterable[Path] | None) -> dict[str, bytes]:
@@ -305,7 +310,7 @@ class Builder:
             chain = load_theme(site.config.theme, self.root)
         except FolioError as exc:
             report.add(exc)
-        files: dict[str, bytes] = {}
+        files: dict[str, Output] = {}
         urls = dict(site.index.urls)
         for rel in site.static:
             urls["static/" + rel] = "/" + rel
@@ -319,6 +324,7 @@ class Builder:
         env = make_environment(chain, self.root, site)
         env.bytecode_cache = self._template_cache().jinja
         folders = [Path(d).parent for d in chain.template_dirs] + [self.root / "templates"]
+        self.pages.spill = self.spill
         pages = self.pages.render(site, rendered, env, images, template_fingerprint(folders),
                                   search=self._search_on(site), structure=structure)
         timer.lap("pages")
@@ -366,8 +372,9 @@ class Builder:
         files.update(result.files)
         return dict(result.infos)
 
-    def _social_cards(self, site: Site, chain: Any) -> dict[str, bytes]:
-        """One Open Graph image per shareable page, cached by what is drawn."""
+    def _social_cards(self, site: Site, chain: Any) -> dict[str, Output]:
+        """One Open Graph image per shareable page, cached by what is drawn (each card
+        in .folio-cache/og/; in memory, the whole set while its inputs are the same)."""
         if not self.options.cards:
             return {}
         from .social import card_specs, render_cards
@@ -375,6 +382,9 @@ class Builder:
         cache_dir = self.root / ".folio-cache" / "og" if self.options.cache else None
         specs = card_specs(site)
         options = getattr(chain, "options", None)
+        if self.spill is not None:
+            return render_cards(site, specs, self.root, cache_dir, theme_options=options,
+                                spill=self.spill)
         inputs = (specs, site.profile, site.config, options, self._asset_stamps(site))
         return self.memo.run("cards", inputs, lambda: render_cards(
             site, specs, self.root, cache_dir, theme_options=options))
@@ -399,9 +409,10 @@ class Builder:
         return tuple(stamps)
 
     def _module_packages(self, site: Site, rendered: Mapping[str, Rendered],
-                         loaded: Mapping[str, bytes]) -> dict[str, bytes]:
+                         loaded: Mapping[str, bytes]) -> dict[str, Output]:
         """Three LMS packages per module, cached per module, the missing ones built on all cores.
-        `loaded`: the content files this build read (module and lesson files among them)."""
+        `loaded`: the content files this build read (module and lesson files among them).
+        With a spill, packages go to disk (and the cache) in the process that made them."""
         if not site.modules:
             return {}
 
@@ -413,7 +424,8 @@ class Builder:
 
         common = (site.config, site.profile, tuple((m.slug, m.title, m.url) for m in site.modules),
                   self._asset_stamps(site), code_stamp())
-        out: dict[str, bytes] = {}
+        spill = self.spill
+        out: dict[str, Output] = {}
         todo = []
         for i, module in enumerate(site.modules):
             sources = [(rel, read(rel)) for rel in
@@ -423,13 +435,16 @@ class Builder:
             digest, found = self.memo.get("packages", module.slug, inputs)
             if found is None:
                 todo.append((i, inputs, digest))
-            else:
+            elif spill is None:
                 out.update(found)
-        built = map_ordered(_package_module, [i for i, _, _ in todo], self.options.jobs,
-                            initializer=_init_packages, serial_below=4,
-                            initargs=(site, rendered, self._read_site_file))
+            else:
+                out.update((path, spill.put(data)) for path, data in found.items())
+        built = map_ordered(_package_module, [(i, digest) for i, _, digest in todo],
+                            self.options.jobs, initializer=_init_packages, serial_below=4,
+                            initargs=(site, rendered, self._read_site_file, self.memo, spill))
         for (i, inputs, digest), files in zip(todo, built, strict=True):
-            self.memo.put("packages", site.modules[i].slug, inputs, digest, files)
+            if spill is None:
+                self.memo.put("packages", site.modules[i].slug, inputs, digest, files)
             out.update(files)
         return out
 
@@ -439,21 +454,23 @@ class Builder:
     def _search_on(self, site: Site) -> bool:
         return site.config.search if self.options.search is None else self.options.search
 
-    def _start_search(self, site: Site, pages: Mapping[str, bytes]) -> _Search:
+    def _start_search(self, site: Site, pages: Mapping[str, Output]) -> _Search:
         """The search index from memory or .folio-cache/ when its input is unchanged,
         else a Pagefind run started now and collected by `finish()`."""
         if not self._search_on(site):
-            return _Search()
+            return _Search(spill=self.spill)
         from .search import Indexing, page_filters
 
         html = {p: b for p, b in pages.items() if p.endswith(".html")}
         filters = page_filters(site)
-        inputs = (sorted(html.items()), site.config.base_path, filters)
+        inputs = (sorted((p, digest_of(b)) for p, b in html.items()), site.config.base_path,
+                  filters)
         digest, found = self.memo.get("search", "", inputs)
         if found is not None:
-            return _Search(found)
-        return _Search(None, Indexing(html, filters),
-                       lambda out: self.memo.put("search", "", inputs, digest, out))
+            return _Search(found, spill=self.spill)
+        remember = (partial(self.memo.put, "search", "", inputs, digest) if self.spill is None
+                    else partial(self.memo.save, "search", digest))  # one-shot: not kept in memory
+        return _Search(None, Indexing(html, filters), remember, self.spill)
 
 
 @dataclass(slots=True)
@@ -463,14 +480,18 @@ class _Search:
     ready: dict[str, bytes] | None = None
     running: Any = None
     remember: Callable[[dict[str, bytes]], None] | None = None
+    spill: Spill | None = None
 
-    def finish(self) -> dict[str, bytes]:
+    def finish(self) -> dict[str, Output]:
         if self.running is not None:
             self.ready = self.running.finish()
             self.running = None
             if self.remember is not None:
                 self.remember(self.ready)
-        return self.ready or {}
+        if self.spill is None or not self.ready:
+            return self.ready or {}
+        ready, self.ready = self.ready, None
+        return {path: self.spill.put(ready.pop(path)) for path in sorted(ready)}
 
     def cancel(self) -> None:
         if self.running is not None:
@@ -481,17 +502,24 @@ class _Search:
 _PACKAGING: tuple | None = None
 
 
-def _init_packages(site: Site, rendered: Mapping[str, Rendered], read_file: Callable) -> None:
+def _init_packages(site: Site, rendered: Mapping[str, Rendered], read_file: Callable,
+                   memo: StageMemo, spill: Spill | None) -> None:
     global _PACKAGING
-    _PACKAGING = (site, rendered, read_file)
+    _PACKAGING = (site, rendered, read_file, memo, spill)
 
 
-def _package_module(index: int) -> dict[str, bytes]:
+def _package_module(item: tuple[int, str]) -> dict[str, Output]:
+    """One module's packages; with a spill, cached and spilled here, not in the parent."""
     from .modules.packages import module_packages
 
     assert _PACKAGING is not None
-    site, rendered, read_file = _PACKAGING
-    return module_packages(site, site.modules[index], rendered, read_file)
+    site, rendered, read_file, memo, spill = _PACKAGING
+    index, digest = item
+    files = module_packages(site, site.modules[index], rendered, read_file)
+    if spill is None:
+        return files
+    memo.save("packages", digest, files)
+    return {path: spill.put(data) for path, data in files.items()}
 
 
 def _still_valid(result: Result, ctx: MarkdownContext) -> bool:
@@ -535,12 +563,18 @@ def build(site_dir: Path | str | None, options: BuildOptions = BuildOptions(),
     builder.progress = progress
     out_dir = _output_dir(builder, options)
     check_output_dir(out_dir, builder.root, clean=options.clean)
-    result = builder.build()
-    t = time.perf_counter()
-    written = write_output(result.files, out_dir, builder.root, clean=options.clean)
+    builder.spill = spill = Spill.beside(out_dir)
+    try:
+        result = builder.build()
+        t = time.perf_counter()
+        written = write_output(result.files, out_dir, builder.root, clean=options.clean)
+    finally:
+        spill.close()
+    files = {path: Spilled(os.fspath(out_dir / path), data.size, data.sha256)
+             if isinstance(data, Spilled) else data for path, data in result.files.items()}
     timings = {**result.timings, "write": time.perf_counter() - t}
     notes = tuple(Diagnostic(w, str(out_dir), severity="warning") for w in written.warnings)
-    return replace(result, output_dir=out_dir, timings=timings, written=written.written,
+    return replace(result, files=files, output_dir=out_dir, timings=timings, written=written.written,
                    unchanged=written.unchanged, removed=written.removed,
                    warnings=result.warnings + notes)
 

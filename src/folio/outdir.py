@@ -40,6 +40,7 @@ from operator import attrgetter
 from pathlib import Path
 
 from .errors import BuildFailed, Diagnostic, FolioError, printable
+from .spill import Output, Spilled, same_as_file
 
 MANIFEST = ".folio-manifest"
 # Site folders that hold sources; the output may be neither one of them nor inside one.
@@ -214,7 +215,7 @@ def check_keys(files: Mapping[str, bytes], shown: str) -> list[str]:
 
 
 def _key_problem(key: object, data: object) -> str | None:
-    if not isinstance(key, str) or not isinstance(data, (bytes, bytearray, memoryview)):
+    if not isinstance(key, str) or not isinstance(data, (bytes, bytearray, memoryview, Spilled)):
         return "is not a str -> bytes entry"
     if _PLAIN_KEY.fullmatch(key):
         return None
@@ -343,7 +344,7 @@ def _read_with_stat(path: Path) -> tuple[bytes | None, os.stat_result | None]:
         return None, None
 
 
-def unchanged(out: Path, files: Mapping[str, bytes], digests: Mapping[str, str],
+def unchanged(out: Path, files: Mapping[str, Output], digests: Mapping[str, str],
               old: OldOutput, candidates: Iterable[str]) -> tuple[set[str], int]:
     """The candidates whose file in `out` already holds the new bytes, and how many were read.
 
@@ -370,19 +371,9 @@ def unchanged(out: Path, files: Mapping[str, bytes], digests: Mapping[str, str],
                 same.add(key)
             continue
         read += 1
-        if same_bytes(path, data):
+        if same_as_file(path, data):
             same.add(key)
     return same, read
-
-
-def same_bytes(path: str | os.PathLike, data: bytes) -> bool:
-    try:
-        if os.stat(path).st_size != len(data):
-            return False
-        with open(path, "rb") as fh:
-            return fh.read(len(data) + 1) == data
-    except OSError:
-        return False
 
 
 def from_os_error(exc: OSError, doing: str, tmp_out: tuple[Path | None, Path] | None = None

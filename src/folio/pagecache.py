@@ -27,6 +27,7 @@ from typing import Any
 from .model import Body, Site
 from .parallel import map_ordered, start_method
 from .render import RenderPlan, machine_files, plan_site, render_page, replan
+from .spill import Output, Spill, Spilled, data_of, digest_of
 from .urls import output_path
 
 __all__ = ["PageRenderer", "RecordingMapping", "structure_of"]
@@ -173,8 +174,8 @@ def _key_digest(key: tuple) -> bytes | None:
     return _digest((structure, tuple(contents), *rest))
 
 
-def _file_digest(data: bytes) -> bytes:
-    return hashlib.sha256(data).digest()[:16]
+def _file_digest(data: Output) -> bytes:
+    return bytes.fromhex(digest_of(data))[:16]
 
 
 class _Disk:
@@ -209,27 +210,28 @@ class _Disk:
     def save(self, files: Mapping[str, bytes], digests: Mapping[str, bytes], index: _Index) -> None:
         for path, digest in digests.items():
             if self.stored.get(path) != digest:
-                self.cache.put_bytes(self.cache.key("file", path), digest + files[path])
+                self.cache.put_bytes(self.cache.key("file", path), digest + data_of(files[path]))
                 self.stored[path] = digest
         self.cache.put(self.cache.key("index"), index)
 
 
-_WORKER: tuple[Any, RenderPlan, RecordingMapping] | None = None
+_WORKER: tuple[Any, RenderPlan, RecordingMapping, Spill | None] | None = None
 
 
-def _init_worker(env: Any, plan: RenderPlan, proxy: RecordingMapping) -> None:
+def _init_worker(env: Any, plan: RenderPlan, proxy: RecordingMapping, spill: Spill | None) -> None:
     global _WORKER
-    _WORKER = (env, plan, proxy)
+    _WORKER = (env, plan, proxy, spill)
 
 
-def _render_index(index: int) -> tuple[str, bytes, frozenset[str], bool]:
+def _render_index(index: int) -> tuple[str, Output, frozenset[str], bool]:
+    """One page, spilled by the process that rendered it when the build spills."""
     assert _WORKER is not None
-    env, plan, proxy = _WORKER
+    env, plan, proxy, spill = _WORKER
     job = plan.jobs[index]
     proxy.take()
     html = render_page(env, plan, job)
     reads, read_all = proxy.take()
-    return job.url, html, reads, read_all
+    return job.url, html if spill is None else spill.put(html), reads, read_all
 
 
 @dataclass(slots=True)
@@ -252,10 +254,11 @@ class PageRenderer:
     disk: _Disk | None = None
     proxy: RecordingMapping = field(default_factory=lambda: RecordingMapping({}))
     plan: tuple[RenderPlan, frozenset[str], tuple] | None = None  # plan, what planning read, key
+    spill: Spill | None = None  # set: pages go to disk as they are made (see folio.spill)
 
     def render(self, site: Site, rendered: Mapping[str, Any], env: Any,
                images: Mapping[str, Any] | None, fingerprint: tuple,
-               search: bool | None = None, structure: tuple | None = None) -> dict[str, bytes]:
+               search: bool | None = None, structure: tuple | None = None) -> dict[str, Output]:
         if structure is None:
             structure = structure_of(site, self.stripped)
         has_search = site.config.search if search is None else search
@@ -271,7 +274,7 @@ class PageRenderer:
             key_digest = prev.key_digest if same else _key_digest(key)  # type: ignore[union-attr]
         changed = self._changed(prev, key, key_digest, rendered)
         plan, plan_reads = self._plan(site, rendered, images, search, changed, key)
-        pages: dict[str, bytes] = {}
+        pages: dict[str, Output] = {}
         reads: dict[str, tuple[frozenset[str], bool]] = {}
         redo: list[int] = []
         modules_stale = bool(changed and changed & plan_reads)  # module pages embed bodies
@@ -281,7 +284,7 @@ class PageRenderer:
                     and not (modules_stale and job.url.startswith("/modules/"))):
                 data = self._reuse(prev, self._path(job.url))  # type: ignore[arg-type]
                 if data is not None:
-                    pages[self._path(job.url)] = data
+                    pages[self._path(job.url)] = self._spilled(data)
                     reads[job.url] = old
                     continue
             redo.append(i)
@@ -375,6 +378,9 @@ class PageRenderer:
         return _Previous(None, index.key, None, index.bodies, {}, index.reads, {},
                          index.machine_reads, index)
 
+    def _spilled(self, data: Output) -> Output:
+        return data if self.spill is None or isinstance(data, Spilled) else self.spill.put(data)
+
     def _reuse(self, prev: _Previous, path: str, machine: bool = False) -> bytes | None:
         """A file of the last build: from memory, or from disk if it is the one the index names."""
         if prev.index is None:
@@ -382,8 +388,8 @@ class PageRenderer:
         digest = (prev.index.machine if machine else prev.index.pages).get(path)
         return self.disk.read(path, digest) if digest is not None and self.disk else None
 
-    def _save(self, rendered: Mapping[str, Any], pages: dict[str, bytes],
-              machine: dict[str, bytes], fresh: dict[str, bytes]) -> None:
+    def _save(self, rendered: Mapping[str, Any], pages: dict[str, Output],
+              machine: dict[str, bytes], fresh: dict[str, Output]) -> None:
         """Write what changed: entries for new bytes, then the index."""
         prev = self.previous
         assert prev is not None and self.disk is not None
@@ -402,11 +408,12 @@ class PageRenderer:
         self.disk.save(files, digests, index)
 
     def _run(self, env: Any, plan: RenderPlan, proxy: RecordingMapping,
-             indices: list[int]) -> list[tuple[str, bytes, frozenset[str], bool]]:
+             indices: list[int]) -> list[tuple[str, Output, frozenset[str], bool]]:
         if len(indices) >= PARALLEL_FROM and start_method() == "fork":
             return map_ordered(_render_index, indices, self.jobs, initializer=_init_worker,
-                               initargs=(env, plan, proxy), serial_below=PARALLEL_FROM)
-        _init_worker(env, plan, proxy)
+                               initargs=(env, plan, proxy, self.spill),
+                               serial_below=PARALLEL_FROM)
+        _init_worker(env, plan, proxy, self.spill)
         return [_render_index(i) for i in indices]
 
 

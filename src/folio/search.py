@@ -26,6 +26,7 @@ from pathlib import Path
 
 from .errors import FolioError
 from .model import Site
+from .spill import Output, data_of
 from .urls import output_path
 
 __all__ = ["BUNDLE_DIR", "Indexing", "index", "page_filters", "pagefind_binary"]
@@ -88,7 +89,7 @@ def _with_filters(data: bytes, filters: Mapping[str, list[str]]) -> bytes:
     return data + marks
 
 
-def index(files: Mapping[str, bytes], base_path: str = "/",
+def index(files: Mapping[str, Output], base_path: str = "/",
           filters: Filters | None = None) -> dict[str, bytes]:
     """Index the HTML in `files`; return the bundle as {"pagefind/...": bytes}.
 
@@ -107,7 +108,7 @@ class Indexing:
     packages) while the indexer works, and collects the bundle with `finish()`.
     No thread is involved, so the build may still fork its worker processes."""
 
-    def __init__(self, files: Mapping[str, bytes], filters: Filters | None) -> None:
+    def __init__(self, files: Mapping[str, Output], filters: Filters | None) -> None:
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._proc: subprocess.Popen | None = None
         binary = pagefind_binary()
@@ -159,16 +160,18 @@ class Indexing:
             self._tmp = None
 
 
-def _write_pages(root: Path, files: Mapping[str, bytes], filters: Filters | None) -> int:
+def _write_pages(root: Path, files: Mapping[str, Output], filters: Filters | None) -> int:
     """The copy of the site Pagefind reads; returns how many pages it holds."""
     pages = 0
-    for rel, data in sorted(files.items()):
+    for rel, value in sorted(files.items()):
         if filters is not None:
             if rel not in filters:
                 continue
-            data = _with_filters(data, filters[rel])
+            data = _with_filters(data_of(value), filters[rel])
         elif not rel.endswith(".html") or rel == "404.html" or rel.startswith(f"{BUNDLE_DIR}/"):
             continue
+        else:
+            data = data_of(value)
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)

@@ -32,6 +32,7 @@ from .images import open_cache
 from .jpegrows import JpegRows
 from .model import Site
 from .parallel import map_ordered
+from .spill import Output, Spill
 from .urls import output_path
 
 __all__ = ["CARD_SIZE", "CARD_VERSION", "DEFAULT_COLORS", "CardSpec", "card_specs",
@@ -201,10 +202,13 @@ def _font_identity() -> str:
 
 def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
                  cache_dir: Path | None, *,
-                 theme_options: dict[str, Any] | None = None) -> dict[str, bytes]:
+                 theme_options: dict[str, Any] | None = None,
+                 spill: Spill | None = None) -> dict[str, Output]:
     """Draw (or read from the cache) one JPEG per spec; keys are output paths.
 
     `cache_dir` is the folder for cards, normally `<site>/.folio-cache/og`; None: no cache.
+    With `spill`, each card goes to disk as it is made, by the process that drew it
+    (and into the cache from there), so no card crosses a pipe or stays in memory.
     """
     site_dir = Path(site_dir)
     colors = theme_colors(site, site_dir, theme_options)
@@ -214,24 +218,23 @@ def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
                          "fonts": _font_identity()}, sort_keys=True)
     photo_hash = hashlib.sha256(photo).hexdigest() if photo else "-"
     cache = open_cache(cache_dir, "og", CARD_VERSION)
-    out: dict[str, bytes] = {}
+    out: dict[str, Output] = {}
     todo: list[tuple[str, str, CardSpec]] = []
     for spec in pages:
         path = output_path(card_url(spec.url))
         key = cache.key(common, photo_hash, spec.title, spec.subtitle)
         cached = cache.get_bytes(key)
         if cached is not None:
-            out[path] = cached
+            out[path] = cached if spill is None else spill.put(cached)
         else:
             todo.append((path, key, spec))
     # Processes, not threads: drawing and zlib hold the GIL.
     avatar = _round_photo(photo, _PHOTO) if photo and todo else None  # once, not per card
-    drawn = map_ordered(_draw_spec, [spec for _path, _key, spec in todo], serial_below=24,
+    drawn = map_ordered(_draw_spec, [(key, spec) for _path, key, spec in todo], serial_below=24,
                         initializer=_init_drawing,
-                        initargs=(colors, site.profile.name, footer, avatar))
-    for (path, key, _spec), png in zip(todo, drawn, strict=True):
-        cache.put_bytes(key, png)
-        out[path] = png
+                        initargs=(colors, site.profile.name, footer, avatar, cache, spill))
+    for (path, _key, _spec), card in zip(todo, drawn, strict=True):
+        out[path] = card
     counters["renders"] += len(todo)
     return dict(sorted(out.items()))
 
@@ -239,16 +242,21 @@ def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
 _DRAWING: tuple | None = None
 
 
-def _init_drawing(colors: dict[str, str], name: str, footer: str, avatar) -> None:
+def _init_drawing(colors: dict[str, str], name: str, footer: str, avatar, cache: Any,
+                  spill: Spill | None) -> None:
     global _DRAWING
     base = _base_card(colors, name, footer, avatar)
-    _DRAWING = (colors, base, JpegRows.encode(base), avatar is not None)
+    _DRAWING = (colors, base, JpegRows.encode(base), avatar is not None, cache, spill)
 
 
-def _draw_spec(spec: CardSpec) -> bytes:
+def _draw_spec(item: tuple[str, CardSpec]) -> Output:
+    """One card, stored in the cache under its key and spilled, in the drawing process."""
     assert _DRAWING is not None
-    colors, base, encoded, has_photo = _DRAWING
-    return _draw(spec, colors, base, encoded, has_photo)
+    colors, base, encoded, has_photo, cache, spill = _DRAWING
+    key, spec = item
+    card = _draw(spec, colors, base, encoded, has_photo)
+    cache.put_bytes(key, card)
+    return card if spill is None else spill.put(card)
 
 
 def _footer_line(site: Site) -> str:

@@ -53,9 +53,13 @@ class StageMemo:
         return digest, out
 
     def put(self, namespace: str, name: str, inputs: Any, digest: str, out: dict) -> None:
+        self.save(namespace, digest, out)
+        self.entries[(namespace, name)] = (inputs, digest, out)
+
+    def save(self, namespace: str, digest: str, out: dict) -> None:
+        """On disk only: for a worker process, or a build that keeps no memory after it."""
         disk = self._disk(namespace)
         disk.put(disk.key(digest), out)
-        self.entries[(namespace, name)] = (inputs, digest, out)
 
     def _disk(self, namespace: str) -> Cache:
         return Cache(self.root, namespace, "") if self.persistent else NullCache()

@@ -8,7 +8,8 @@ why); the pid lock and the emptying of leftover and finished-with trees are in
 Writing (:func:`write_output`) never changes the output folder in place. The new
 tree is built in a sibling ``.folio-tmp-<pid>-<name>``: its ``.folio-manifest``
 first, then every file (unchanged files are hard links to the old ones, so they
-keep their mtime), then hard links to every file folio did not write (``.git``,
+keep their mtime; a file the build spilled to disk, :mod:`folio.spill`, is linked
+from there), then hard links to every file folio did not write (``.git``,
 ``CNAME``, anything), and the two folders are swapped with one atomic
 ``renameat2(RENAME_EXCHANGE)``. A kill at any step leaves the output equal to the
 old tree or the new one. Deleting only ever removes files named in a manifest,
@@ -55,7 +56,6 @@ from __future__ import annotations
 
 import ctypes
 import errno
-import hashlib
 import json
 import os
 import shutil
@@ -80,12 +80,13 @@ from .outdir import (
     inspect_old,
     is_inside,
     resolve_target,
-    same_bytes,
     same_file,
     shown_path,
     unchanged,
 )
-from .pidlock import PidLock, dispose_tree, reclaim_leftovers
+from .pidlock import PidLock, dispose_tree, pid_alive, reclaim_leftovers
+from .spill import Output, Spilled, digest_of, output_tag, same_as_file
+from .spill import reclaim as reclaim_spills
 
 __all__ = [
     "CONTENT_DIRS", "KEEP", "MANIFEST", "WriteResult", "check_output_dir", "is_inside",
@@ -108,10 +109,10 @@ class WriteResult:
 
 # --------------------------------------------------------------------------- manifest
 
-def _manifest_bytes(name: str, files: Mapping[str, bytes], keys: list[str],
+def _manifest_bytes(name: str, files: Mapping[str, Output], keys: list[str],
                     digests: Mapping[str, str] | None = None) -> bytes:
     if digests is None:
-        digests = {k: hashlib.sha256(files[k]).hexdigest() for k in keys}
+        digests = {k: digest_of(files[k]) for k in keys}
     body = {"folio": 1, "output": name, "files": {k: digests[k] for k in keys}}
     return (json.dumps(body, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode()
 
@@ -210,11 +211,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 # --------------------------------------------------------------------------- write
 
-def _tag(name: str) -> str:
-    return name if len(name.encode()) <= 100 else hashlib.sha256(name.encode()).hexdigest()[:16]
-
-
-def _plan_conflicts(keys: list[str], files: Mapping[str, bytes], out: Path, old: OldOutput,
+def _plan_conflicts(keys: list[str], files: Mapping[str, Output], out: Path, old: OldOutput,
                     shown: str) -> set[str]:
     """Foreign files identical to a new file are adopted; any other overlap is an error."""
     foreign = set(old.foreign)
@@ -222,7 +219,7 @@ def _plan_conflicts(keys: list[str], files: Mapping[str, bytes], out: Path, old:
     adopted: set[str] = set()
     problems = []
     for key in keys:
-        if key in foreign and old.kinds[key] == "file" and same_bytes(out / key, files[key]):
+        if key in foreign and old.kinds[key] == "file" and same_as_file(out / key, files[key]):
             adopted.add(key)
         elif key in foreign or key in foreign_dirs or any(
                 a in foreign and old.kinds[a] != "dir" for a in ancestors(key)):
@@ -233,7 +230,7 @@ def _plan_conflicts(keys: list[str], files: Mapping[str, bytes], out: Path, old:
     return adopted
 
 
-def write_output(files: Mapping[str, bytes], out_dir: str | os.PathLike,
+def write_output(files: Mapping[str, Output], out_dir: str | os.PathLike,
                  site_dir: str | os.PathLike, *, clean: bool = False) -> WriteResult:
     """Replace the output folder's folio files with `files`, atomically and safely."""
     shown = shown_path(out_dir)
@@ -241,7 +238,7 @@ def write_output(files: Mapping[str, bytes], out_dir: str | os.PathLike,
     out = resolve_target(out_dir, site_dir)
     check_contents(out, shown, clean)
     ops = _Ops()
-    parent, tag = out.parent, _tag(out.name)
+    parent, tag = out.parent, output_tag(out.name)
     with _PROCESS_LOCK:
         try:
             parent.mkdir(parents=True, exist_ok=True)
@@ -249,13 +246,14 @@ def write_output(files: Mapping[str, bytes], out_dir: str | os.PathLike,
             raise from_os_error(exc, "creating") from None
         with PidLock(parent / f".folio-lock-{tag}", out, ops._tick):
             warnings = reclaim_leftovers(parent, out, tag, ops)
+            warnings += reclaim_spills(parent, tag, pid_alive)
             check_contents(out, shown, clean)
             return _write_locked(files, keys, out, ops, shown, clean, warnings)
 
 
-def _write_locked(files: Mapping[str, bytes], keys: list[str], out: Path, ops: _Ops, shown: str,
+def _write_locked(files: Mapping[str, Output], keys: list[str], out: Path, ops: _Ops, shown: str,
                   clean: bool, warnings: list[str]) -> WriteResult:
-    digests = {k: hashlib.sha256(files[k]).hexdigest() for k in keys}
+    digests = {k: digest_of(files[k]) for k in keys}
     manifest = _manifest_bytes(out.name, files, keys, digests)
     try:
         old = inspect_old(out, clean)
@@ -271,7 +269,7 @@ def _write_locked(files: Mapping[str, bytes], keys: list[str], out: Path, ops: _
         return WriteResult(0, len(keys), 0, tuple(warnings))
     old.foreign = [rel for rel in old.foreign if rel not in adopted]
     pid = os.getpid()
-    tmp: Path | None = out.parent / f".folio-tmp-{pid}-{_tag(out.name)}"
+    tmp: Path | None = out.parent / f".folio-tmp-{pid}-{output_tag(out.name)}"
     if os.path.lexists(tmp):
         raise FolioError(f"{tmp} is left from an earlier build and could not be cleared", shown,
                          hint="remove it by hand; " + "; ".join(warnings))
@@ -282,7 +280,7 @@ def _write_locked(files: Mapping[str, bytes], keys: list[str], out: Path, ops: _
             ops.move(tmp, out)
             tmp = None  # nothing old to clear away
         elif not ops.exchange(tmp, out):
-            aside = out.parent / f".folio-old-{pid}-{_tag(out.name)}"
+            aside = out.parent / f".folio-old-{pid}-{output_tag(out.name)}"
             ops.move(out, aside)
             try:
                 ops.move(tmp, out)
@@ -315,7 +313,7 @@ def _seal(manifest: Path, ops: _Ops) -> None:
         pass  # then the next build reads the files back instead
 
 
-def _fill(tmp: Path, files: Mapping[str, bytes], keys: list[str], manifest: bytes, out: Path,
+def _fill(tmp: Path, files: Mapping[str, Output], keys: list[str], manifest: bytes, out: Path,
           old: OldOutput, same: set[str], ops: _Ops) -> None:
     """Build the complete new tree in `tmp`: manifest first, then files, then foreign files."""
     ops.mkdir(tmp)
@@ -343,10 +341,18 @@ def _fill(tmp: Path, files: Mapping[str, bytes], keys: list[str], manifest: byte
     made.add(MANIFEST)
     for key in keys:
         parents(key)
+        data = files[key]
         if key in same:
             keep(key)
+        elif isinstance(data, Spilled):  # the spill folder is private: its file becomes ours
+            try:
+                ops.link(data.path, t + key)
+            except OSError as exc:
+                if exc.errno not in _LINK_UNSUPPORTED:
+                    raise
+                ops.copy(data.path, t + key)
         else:
-            ops.write(t + key, bytes(files[key]))
+            ops.write(t + key, bytes(data))
         made.add(key)
     for rel in old.foreign:
         parents(rel)

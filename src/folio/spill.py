@@ -1,0 +1,177 @@
+"""Output files kept on disk, not in memory, from the stage that makes them to the write.
+
+A site's output is far larger than its model: at 10,000 pages about 1.3 GB, most
+of it social cards, packages and page HTML. Held as bytes until the write, it
+made the build's memory grow with the output (2.5 GB at 10,000 pages). With a
+:class:`Spill`, each stage hands a finished file to :meth:`Spill.put`, which
+writes it to a private folder beside the output and returns a :class:`Spilled`
+(path, size, SHA-256); the write stage hard-links that file into the new tree,
+so nothing is written twice. Workers of a pool spill their own results, so the
+bytes never cross a pipe either.
+
+The folder, ``.folio-spill-<pid>-<output name>``, is only ever folio's: it holds
+flat files named ``<pid>-<n>.out`` and nothing else, and is removed when the
+write ends. A killed build leaves it behind; the next write of the same output
+removes those files (:func:`reclaim`) once their process is gone.
+
+`folio serve` and tests build in memory (no spill): every output is bytes there.
+"""
+
+from __future__ import annotations
+
+import filecmp
+import hashlib
+import itertools
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from .errors import FolioError
+
+__all__ = ["Output", "Spill", "Spilled", "data_of", "digest_of", "output_tag", "reclaim",
+           "same_as_file"]
+
+PREFIX = ".folio-spill-"
+_FILE = re.compile(r"^\d+-\d+\.out$")
+_FOLDER = re.compile(r"^\.folio-spill-(\d+)-(.+)$")
+
+
+@dataclass(frozen=True, slots=True)
+class Spilled:
+    """One output file's bytes, on disk: where, how many, and their SHA-256 (hex)."""
+
+    path: str
+    size: int
+    sha256: str
+
+    def __len__(self) -> int:
+        return self.size
+
+    def read(self) -> bytes:
+        with open(self.path, "rb") as fh:
+            return fh.read()
+
+
+Output = bytes | Spilled
+"""What a build holds for one output path: the bytes, or where they wait on disk."""
+
+
+def data_of(value: Output) -> bytes:
+    return value.read() if isinstance(value, Spilled) else value
+
+
+def digest_of(value: Output) -> str:
+    """SHA-256 (hex) of an output's bytes; free for a spilled one (taken when spilled)."""
+    return value.sha256 if isinstance(value, Spilled) else hashlib.sha256(value).hexdigest()
+
+
+def same_as_file(path: str | os.PathLike, value: Output) -> bool:
+    """Whether the file at `path` holds exactly these bytes (read in chunks when spilled)."""
+    try:
+        if os.stat(path).st_size != len(value):
+            return False
+        if isinstance(value, Spilled):
+            return filecmp.cmp(path, value.path, shallow=False)
+        with open(path, "rb") as fh:
+            return fh.read(len(value) + 1) == value
+    except OSError:
+        return False
+
+
+def output_tag(name: str) -> str:
+    """The output folder's name as it appears in the names of folio's sibling folders."""
+    return name if len(name.encode()) <= 100 else hashlib.sha256(name.encode()).hexdigest()[:16]
+
+
+class Spill:
+    """A private folder for a build's finished output files (see the module docstring).
+
+    Forked workers share the object: file names carry the writing process's pid, so
+    they never collide.
+    """
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        os.mkdir(folder)
+        self._base = os.fspath(folder) + os.sep
+        self._count = itertools.count()
+
+    @classmethod
+    def beside(cls, out: Path) -> Spill:
+        """A new spill folder next to the output folder `out` (same file system: links work)."""
+        out = Path(os.path.abspath(out))
+        try:
+            out.parent.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            pass  # then making the folder fails, with its own message
+        folder = out.parent / f"{PREFIX}{os.getpid()}-{output_tag(out.name)}"
+        _empty(folder)  # left by an earlier build in this process, if any
+        try:
+            return cls(folder)
+        except OSError as exc:
+            raise FolioError(f"cannot make {folder}: {exc.strerror}", os.fspath(out),
+                             hint="folio keeps finished files beside the output folder until "
+                                  "it writes them; that folder must be writable") from None
+
+    def put(self, data: bytes) -> Spilled:
+        path = f"{self._base}{os.getpid()}-{next(self._count)}.out"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+        try:
+            view = memoryview(data)
+            while view:
+                view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        return Spilled(path, len(data), hashlib.sha256(data).hexdigest())
+
+    def close(self) -> None:
+        """Remove the folder and what is left in it (the write has linked what it needs)."""
+        _empty(self.folder)
+
+
+def _empty(folder: Path) -> bool:
+    """Delete the spill files in `folder` and the folder; False if anything else is there."""
+    try:
+        names = os.listdir(folder)
+    except FileNotFoundError:
+        return True
+    except OSError:
+        return False
+    foreign = False
+    for name in names:
+        if _FILE.match(name):
+            try:
+                os.unlink(folder / name)
+            except FileNotFoundError:
+                pass
+            except OSError:
+                foreign = True
+        else:
+            foreign = True
+    if foreign:
+        return False
+    try:
+        os.rmdir(folder)
+    except OSError:
+        return False
+    return True
+
+
+def reclaim(parent: Path, tag: str, alive) -> list[str]:
+    """Remove the spill folders of dead builds of the output named `tag` in `parent`.
+
+    Only files a spill writes are removed; a folder holding anything else is left
+    where it is, with a warning. `alive(pid)` says whether a process still runs.
+    """
+    warnings = []
+    try:
+        names = os.listdir(parent)
+    except OSError:
+        return []
+    for name in names:
+        m = _FOLDER.match(name)
+        if m and m.group(2) == tag and int(m.group(1)) != os.getpid() and not alive(int(m.group(1))):
+            if not _empty(parent / name):
+                warnings.append(f"left {parent / name} in place: it holds files folio did not write")
+    return warnings

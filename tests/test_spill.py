@@ -1,0 +1,207 @@
+"""`folio build` keeps finished files on disk, not in memory, until it writes them.
+
+The one-shot build spills pages, social cards, packages and the search bundle
+into a private folder beside the output and links them into the new tree. Its
+output must equal the in-memory build byte for byte, leave nothing behind, and
+a folder left by a killed build must be cleaned up by the next one without
+touching anything folio did not write.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from folio_testing import EXAMPLE_SITE
+
+from folio import spill as spill_module
+from folio import write
+from folio.build import Builder, BuildOptions, build
+from folio.spill import Spill, Spilled, data_of, digest_of, same_as_file
+from folio.write import write_output
+
+
+@pytest.fixture()
+def site(tmp_path: Path) -> Path:
+    root = tmp_path / "site"
+    shutil.copytree(EXAMPLE_SITE, root, ignore=shutil.ignore_patterns(".folio-cache", "public"))
+    return root
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes()
+            for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+def spill_folders(parent: Path) -> list[str]:
+    return sorted(p.name for p in parent.iterdir() if p.name.startswith(spill_module.PREFIX))
+
+
+def test_spilled_build_equals_the_in_memory_build(site: Path, tmp_path: Path) -> None:
+    options = BuildOptions(output=tmp_path / "out", search=False, cache=False)
+    in_memory = Builder(site, options).build().files
+    result = build(site, options)
+    written = tree(tmp_path / "out")
+    written.pop(".folio-manifest")
+    assert written == {k: bytes(v) for k, v in in_memory.items()}
+    # The large files were spilled: the result names where they now are.
+    spilled = {k for k, v in result.files.items() if isinstance(v, Spilled)}
+    assert any(k.endswith(".html") for k in spilled)
+    assert any(k.startswith("og/") for k in spilled)
+    assert any(k.endswith(".imscc") for k in spilled)
+    for key in sorted(spilled):
+        value = result.files[key]
+        assert Path(value.path) == tmp_path / "out" / key
+        assert value.read() == in_memory[key]
+        assert value.sha256 == digest_of(in_memory[key])
+    # Nothing is left beside the output, and no output file has a second name.
+    assert spill_folders(tmp_path) == []
+    assert all((tmp_path / "out" / k).stat().st_nlink == 1 for k in spilled)
+
+
+def test_a_warm_spilled_build_writes_nothing(site: Path, tmp_path: Path) -> None:
+    options = BuildOptions(output=tmp_path / "out", search=False)
+    first = build(site, options)
+    assert first.written > 0
+    second = build(site, options)
+    assert (second.written, second.removed) == (0, 0)
+    assert second.unchanged == len(second.files)
+    assert spill_folders(tmp_path) == []
+
+
+def test_spilled_search_bundle_is_written(site: Path, tmp_path: Path) -> None:
+    from folio.search import pagefind_binary
+
+    if pagefind_binary() is None:
+        pytest.skip("Pagefind is not installed")
+    result = build(site, BuildOptions(output=tmp_path / "out", search=True, cache=False))
+    bundle = {k: v for k, v in result.files.items() if k.startswith("pagefind/")}
+    assert "pagefind/pagefind.js" in bundle
+    assert all(isinstance(v, Spilled) for v in bundle.values())
+    for key, value in bundle.items():
+        assert (tmp_path / "out" / key).read_bytes() == value.read()
+
+
+def test_links_fall_back_to_copies(tmp_path: Path, monkeypatch) -> None:
+    """Another file system, or one without hard links: the spilled file is copied."""
+    out = tmp_path / "site" / "_site"
+    (tmp_path / "site").mkdir()
+    spill = Spill.beside(out)
+    files = {"index.html": spill.put(b"<p>home</p>"), "a/b.txt": b"plain bytes"}
+
+    def no_links(*args, **kwargs):
+        raise OSError(errno.EXDEV, "Invalid cross-device link")
+
+    monkeypatch.setattr(os, "link", no_links)
+    write_output(files, out, tmp_path / "site")
+    spill.close()
+    assert (out / "index.html").read_bytes() == b"<p>home</p>"
+    assert (out / "a/b.txt").read_bytes() == b"plain bytes"
+    assert spill_folders(tmp_path / "site") == []
+
+
+def test_unchanged_spilled_files_are_kept_not_rewritten(tmp_path: Path, monkeypatch) -> None:
+    root = tmp_path / "site"
+    root.mkdir()
+    out = root / "_site"
+    write_output({"index.html": b"<p>one</p>", "b.html": b"<p>b</p>"}, out, root)
+    inode = (out / "b.html").stat().st_ino
+    spill = Spill.beside(out)
+    files = {"index.html": spill.put(b"<p>two</p>"), "b.html": spill.put(b"<p>b</p>")}
+    result = write_output(files, out, root)
+    spill.close()
+    assert (result.written, result.unchanged) == (1, 1)
+    assert (out / "b.html").stat().st_ino == inode
+    assert (out / "index.html").read_bytes() == b"<p>two</p>"
+
+
+def test_values_read_compare_and_digest_alike(tmp_path: Path) -> None:
+    spill = Spill(tmp_path / "spill")
+    data = b"x" * 100_000 + b"end"
+    value = spill.put(data)
+    assert len(value) == len(data) and data_of(value) == data and data_of(data) == data
+    assert digest_of(value) == digest_of(data)
+    other = tmp_path / "other"
+    other.write_bytes(data)
+    assert same_as_file(other, value) and same_as_file(other, data)
+    other.write_bytes(data[:-1] + b"!")
+    assert not same_as_file(other, value) and not same_as_file(other, data)
+    spill.close()
+    assert not (tmp_path / "spill").exists()
+
+
+def dead_pid() -> int:
+    proc = subprocess.Popen([sys.executable, "-c", "pass"])
+    proc.wait()
+    return proc.pid
+
+
+def test_a_killed_builds_spill_folder_is_removed_by_the_next_build(site: Path, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    left = tmp_path / f"{spill_module.PREFIX}{dead_pid()}-out"
+    left.mkdir()
+    (left / "123-0.out").write_bytes(b"half a card")
+    (left / "123-1.out").write_bytes(b"a page")
+    build(site, BuildOptions(output=out, search=False))
+    assert spill_folders(tmp_path) == []
+
+
+def test_a_spill_folder_holding_other_files_is_left_with_a_warning(site: Path,
+                                                                   tmp_path: Path) -> None:
+    left = tmp_path / f"{spill_module.PREFIX}{dead_pid()}-out"
+    left.mkdir()
+    (left / "9-0.out").write_bytes(b"ours")
+    (left / "notes.txt").write_text("the user's")
+    result = build(site, BuildOptions(output=tmp_path / "out", search=False))
+    assert (left / "notes.txt").read_text() == "the user's"
+    assert not (left / "9-0.out").exists()
+    assert any(str(left) in w.message for w in result.warnings)
+
+
+def test_a_running_builds_spill_folder_is_left_alone(site: Path, tmp_path: Path) -> None:
+    with subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"]) as proc:
+        try:
+            busy = tmp_path / f"{spill_module.PREFIX}{proc.pid}-out"
+            busy.mkdir()
+            (busy / f"{proc.pid}-0.out").write_bytes(b"in use")
+            build(site, BuildOptions(output=tmp_path / "out", search=False))
+            assert (busy / f"{proc.pid}-0.out").read_bytes() == b"in use"
+        finally:
+            proc.kill()
+
+
+def test_a_failed_build_leaves_no_spill_folder(site: Path, tmp_path: Path) -> None:
+    from folio.errors import BuildFailed
+
+    post = next((site / "posts").glob("*.md"))
+    post.write_text("---\ntitle: [unclosed\n---\nbody\n")
+    with pytest.raises(BuildFailed):
+        build(site, BuildOptions(output=tmp_path / "out", search=False))
+    assert spill_folders(tmp_path) == []
+
+
+def test_spilled_pages_keep_write_fault_safety(site: Path, tmp_path: Path, monkeypatch) -> None:
+    """A write that fails half-way leaves the old output, and the spill folder goes."""
+    out = tmp_path / "out"
+    build(site, BuildOptions(output=out, search=False))
+    before = tree(out)
+    (site / "profile.md").write_text((site / "profile.md").read_text() + "\nOne more line.\n")
+    real = write._Ops.link
+    calls = {"n": 0}
+
+    def failing_link(self, src, dst):
+        calls["n"] += 1
+        if calls["n"] == 40:
+            raise OSError(errno.EIO, "Input/output error", os.fspath(dst))
+        real(self, src, dst)
+
+    monkeypatch.setattr(write._Ops, "link", failing_link)
+    with pytest.raises(Exception):
+        build(site, BuildOptions(output=out, search=False))
+    assert tree(out) == before
+    assert spill_folders(tmp_path) == []
