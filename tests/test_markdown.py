@@ -13,6 +13,7 @@ from folio.markdown import (
     FEATURES,
     MarkdownContext,
     MarkdownJob,
+    Rendered,
     Result,
     features,
     heading_id,
@@ -155,6 +156,20 @@ def test_plain_text_and_words():
     other = md(source).rendered
     assert bio.text == "Title Some emphasis and code ." and bio.words == 6
     assert other.text == "" and other.words == 6 and other.html == bio.html
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text())
+def test_rendered_html_is_kept_packed_and_read_back_exactly(html):
+    assert Rendered.of(html).html == html
+
+
+def test_rendered_html_waits_compressed():
+    text = "Words of a long paragraph, some of them twice. " * 200
+    rendered = md(text).rendered
+    assert rendered.html == f"<p>{text.strip()}</p>\n"
+    assert len(rendered.packed) * 4 < len(rendered.html)
+    assert Rendered.of("\ud800 lone surrogate").html == "\ud800 lone surrogate"
 
 
 def test_image_without_alt_is_a_warning_with_line():

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import html
 import posixpath
+import zlib
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -54,11 +55,25 @@ class Heading:
 
 @dataclass(frozen=True, slots=True)
 class Rendered:
-    html: str
+    """One body, rendered. The HTML waits zlib-compressed (`Rendered.of` packs it):
+    every page's body is held from the Markdown stage to the end of the build and
+    read about once, and unpacking costs microseconds against a page's rendering."""
+
+    packed: bytes
     toc: tuple[Heading, ...] = ()
     text: str = ""  # plain text, kept only for PLAIN_TEXT_KEYS
     words: int = 0
     images: tuple[str, ...] = ()  # site-relative image sources used in the body
+
+    @classmethod
+    def of(cls, html: str, toc: tuple[Heading, ...] = (), text: str = "", words: int = 0,
+           images: tuple[str, ...] = ()) -> Rendered:
+        return cls(zlib.compress(html.encode("utf-8", "surrogatepass"), 1), toc, text, words,
+                   images)
+
+    @property
+    def html(self) -> str:
+        return zlib.decompress(self.packed).decode("utf-8", "surrogatepass")
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,7 +282,7 @@ def render(job: MarkdownJob, ctx: MarkdownContext) -> Result:
         tokens = md.parse(job.text, env)
     except RecursionError:
         diag = Diagnostic("Markdown nested too deeply to render", job.path, job.line)
-        return Result(Rendered(f"<pre>{html.escape(job.text)}</pre>"), (diag,), ())
+        return Result(Rendered.of(f"<pre>{html.escape(job.text)}</pre>"), (diag,), ())
     toc: list[Heading] = []
     words: list[str] = []
     for i, token in enumerate(tokens):
@@ -293,7 +308,7 @@ def render(job: MarkdownJob, ctx: MarkdownContext) -> Result:
     text = " ".join(" ".join(words).split())
     count = text.count(" ") + 1 if text else 0  # single spaces: words are spaces + 1
     plain = text if job.key in PLAIN_TEXT_KEYS else ""
-    rendered = Rendered(body, tuple(toc), plain, count, tuple(dict.fromkeys(resolver.images)))
+    rendered = Rendered.of(body, tuple(toc), plain, count, tuple(dict.fromkeys(resolver.images)))
     infos = tuple((src, ctx.images.get(src)) for src in rendered.images)
     return Result(rendered, tuple(resolver.diagnostics), tuple(sorted(resolver.deps.items())),
                   infos)
