@@ -31,6 +31,7 @@ __all__ = ["EntityMemo", "LoadedSite", "ParseCache", "read_sources", "load_site"
 SECTIONS = ("case-studies", "skills", "services", "posts", "pages")
 TOP_FILES = ("profile.md", "skills.yaml", "testimonials.yaml")
 JUNK_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", "4913"})
+_NONE_HIDDEN: frozenset[tuple[str, str]] = frozenset()
 
 CASE_FIELDS = ("title", "slug", "summary", "client", "role", "start", "end", "tracks", "skills",
                "outcomes", "cover", "gallery", "testimonial", "links", "featured", "draft",
@@ -108,7 +109,7 @@ class EntityMemo:
             refs = tuple(loader.refs[marks[0]:])
             errors = tuple(report.errors[marks[1]:])
             warnings = tuple(report.warnings[marks[2]:])
-            hidden = frozenset(loader.hidden - marks[3])
+            hidden = frozenset(loader.hidden - marks[3]) or _NONE_HIDDEN  # one empty set for all
             self.entries[key] = (item, refs, errors, warnings, hidden)
             return item
         loader.refs.extend(refs)
