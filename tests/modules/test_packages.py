@@ -8,6 +8,7 @@ import json
 import re
 import shutil
 import zipfile
+import zlib
 
 import lxml.html
 import pytest
@@ -38,6 +39,21 @@ def test_zip_entries_have_fixed_times_and_sorted_names(example_files):
         assert {i.date_time for i in infos} == {FIXED_TIME}
         names = [i.filename for i in infos]
         assert names[1:] == sorted(names[1:])  # the manifest leads, the rest sorted
+
+
+def test_compressed_formats_are_stored_and_text_is_deflated():
+    """Deflating a PNG again saves nothing and cost most of a package's build time."""
+    from folio.modules.ziputil import deterministic_zip
+
+    png = zlib.compress(bytes(range(256)) * 64)  # stands in for compressed image data
+    html = b"<p>lesson</p>" * 500
+    data = deterministic_zip({"a/figure.PNG": png, "b/font.woff2": png, "lesson.html": html})
+    infos = {i.filename: i for i in zipfile.ZipFile(io.BytesIO(data)).infolist()}
+    assert infos["a/figure.PNG"].compress_type == zipfile.ZIP_STORED
+    assert infos["b/font.woff2"].compress_type == zipfile.ZIP_STORED
+    assert infos["lesson.html"].compress_type == zipfile.ZIP_DEFLATED
+    assert infos["lesson.html"].compress_size < len(html) // 10
+    assert unzip(data) == {"a/figure.PNG": png, "b/font.woff2": png, "lesson.html": html}
 
 
 def test_unit_packages_are_deterministic_too():
