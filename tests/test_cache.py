@@ -116,12 +116,11 @@ def test_damaged_entries_are_discarded(tmp_path, damage):
 
 def _forge(cache: Cache, key: str, payload: bytes) -> None:
     """Write an entry with a perfect header around an arbitrary pickle."""
-    import hashlib
 
-    from folio.cache import _HEADER
+    from folio.cache import _HEADER, _payload_digest
 
     header = _HEADER.pack(MAGIC, b"P", cache._version_digest, cache._salt_digest, len(payload),
-                          hashlib.blake2b(payload, digest_size=16).digest())
+                          _payload_digest(payload))
     path = entry_path(cache, key)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(header + payload)
