@@ -305,9 +305,9 @@ def render(job: MarkdownJob, ctx: MarkdownContext) -> Result:
                     resolver.warn("image has no alt text", line,
                                   "describe it: ![what the image shows](path)")
     body = md.renderer.render(tokens, md.options, env)
-    text = " ".join(" ".join(words).split())
-    count = text.count(" ") + 1 if text else 0  # single spaces: words are spaces + 1
-    plain = text if job.key in PLAIN_TEXT_KEYS else ""
+    all_words = " ".join(words).split()
+    plain = " ".join(all_words) if job.key in PLAIN_TEXT_KEYS else ""
+    count = len(all_words)
     rendered = Rendered.of(body, tuple(toc), plain, count, tuple(dict.fromkeys(resolver.images)))
     infos = tuple((src, ctx.images.get(src)) for src in rendered.images)
     return Result(rendered, tuple(resolver.diagnostics), tuple(sorted(resolver.deps.items())),
