@@ -22,6 +22,7 @@ from folio_testing import EXAMPLE_SITE
 from folio import spill as spill_module
 from folio import write
 from folio.build import Builder, BuildOptions, build
+from folio.errors import FolioError
 from folio.spill import Spill, Spilled, data_of, digest_of, same_as_file
 from folio.write import write_output
 
@@ -201,7 +202,7 @@ def test_spilled_pages_keep_write_fault_safety(site: Path, tmp_path: Path, monke
         real(self, src, dst)
 
     monkeypatch.setattr(write._Ops, "link", failing_link)
-    with pytest.raises(Exception):
+    with pytest.raises(FolioError, match="Input/output error"):
         build(site, BuildOptions(output=out, search=False))
     assert tree(out) == before
     assert spill_folders(tmp_path) == []
