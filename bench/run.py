@@ -11,8 +11,9 @@ fresh subprocess the way a user runs it:
 - edit: after appending a sentence to one post;
 - serial cold: cold with `--jobs 1`, to show what the worker pool buys;
 - floor: bench/floor.py (markdown-it-py + one Jinja2 template, one process);
-- peak RSS: ru_maxrss from wait4 (the largest single process of the build,
-  workers included) and the largest sum of RSS over the process tree, sampled;
+- peak RSS: the folio process's own peak (VmHWM, sampled), ru_maxrss from
+  wait4 (the largest single process of the build: workers and the Pagefind
+  child included) and the largest sum of RSS over the process tree, sampled;
 - `folio --version` start-up time.
 
 Times are medians of --runs runs (warm/edit/--version: more, as they are cheap).
@@ -50,6 +51,7 @@ class Sample:
     tree_rss_mb: float
     returncode: int
     output: str = ""
+    main_rss_mb: float = 0.0  # the build's own process (VmHWM, sampled), without its children
 
 
 @dataclass
@@ -79,19 +81,32 @@ def _tree_rss(pid: int) -> int:
     return total
 
 
+def _hwm(pid: int) -> int:
+    """VmHWM (bytes) of one process: the peak of its own RSS so far."""
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Sample:
     """Run cmd; wall time, ru_maxrss of the child (wait4) and the sampled tree peak."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
                                 env={**os.environ, **(env or {})})
-        peak = 0
+        peak = main = 0
         done = threading.Event()
 
         def sample() -> None:
-            nonlocal peak
+            nonlocal peak, main
             while not done.wait(0.02):
                 peak = max(peak, _tree_rss(proc.pid))
+                main = max(main, _hwm(proc.pid))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -103,7 +118,7 @@ def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None 
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
     return Sample(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak / 2**20,
-                  proc.returncode, text[-2000:])
+                  proc.returncode, text[-2000:], main / 2**20)
 
 
 BUILD_ARGS: list[str] = []  # from --build-args, e.g. --no-search
@@ -214,9 +229,9 @@ def table(rows: list[Row], version: list[Sample], info: dict[str, str],
              f"Python {info['python']}; {info['date']}; load average at start {info['load']}, "
              f"at end {' / '.join(f'{x:.1f}' for x in os.getloadavg())}.", ""]
     lines.append("| pages | floor | cold | cold/floor | floor CPU | cold CPU | CPU ratio | serial cold "
-                 "| warm | warm/cold | warm CPU | one edit | edit CPU | peak RSS (largest process) "
-                 "| peak RSS (all processes) |")
-    lines.append("|" + " ---: |" * 15)
+                 "| warm | warm/cold | warm CPU | one edit | edit CPU | peak RSS (folio process) "
+                 "| peak RSS (largest process) | peak RSS (all processes) |")
+    lines.append("|" + " ---: |" * 16)
     for row in rows:
         s = row.samples
         floor, cold, warm = med(s.get("floor")), med(s.get("cold")), med(s.get("warm"))
@@ -224,12 +239,15 @@ def table(rows: list[Row], version: list[Sample], info: dict[str, str],
         floor_cpu, cold_cpu = med(s.get("floor"), "cpu_seconds"), med(s.get("cold"), "cpu_seconds")
         cpu_ratio = f"{cold_cpu / floor_cpu:.2f}x" if cold_cpu and floor_cpu else "n/a"
         warm_ratio = f"{warm / cold:.0%}" if warm and cold else "n/a"
+        own = max((x.main_rss_mb for k in ("cold", "warm", "edit") for x in s.get(k, [])),
+                  default=None)
         rss = max((x.max_rss_mb for k in ("cold", "warm", "edit") for x in s.get(k, [])), default=None)
         tree = max((x.tree_rss_mb for k in ("cold", "warm", "edit") for x in s.get(k, [])), default=None)
         lines.append(f"| {row.pages:,} | {fmt(floor)} | {fmt(cold)} | {ratio} | {fmt(floor_cpu)} "
                      f"| {fmt(cold_cpu)} | {cpu_ratio} | {fmt(med(s.get('serial cold')))} "
                      f"| {fmt(warm)} | {warm_ratio} | {fmt(med(s.get('warm'), 'cpu_seconds'))} | {fmt(med(s.get('edit')))} "
-                     f"| {fmt(med(s.get('edit'), 'cpu_seconds'))} | {fmt(rss, 'MB', 0)} "
+                     f"| {fmt(med(s.get('edit'), 'cpu_seconds'))} | {fmt(own, 'MB', 0)} "
+                     f"| {fmt(rss, 'MB', 0)} "
                      f"| {fmt(tree, 'MB', 0)} |")
     lines.append("")
     def ms(samples: list[Sample] | None, attr: str) -> str:
