@@ -1,7 +1,8 @@
 """`folio build` keeps finished files on disk, not in memory, until it writes them.
 
 The one-shot build spills pages, social cards, packages and the search bundle
-into a private folder beside the output and links them into the new tree. Its
+into a private folder beside the output (one append-only file per process) and
+copies what changed into the new tree. Its
 output must equal the in-memory build byte for byte, leave nothing behind, and
 a folder left by a killed build must be cleaned up by the next one without
 touching anything folio did not write.
@@ -88,22 +89,57 @@ def test_spilled_search_bundle_is_written(site: Path, tmp_path: Path) -> None:
         assert (tmp_path / "out" / key).read_bytes() == value.read()
 
 
-def test_links_fall_back_to_copies(tmp_path: Path, monkeypatch) -> None:
-    """Another file system, or one without hard links: the spilled file is copied."""
+@pytest.mark.parametrize("kernel_copy", [True, False])
+def test_spilled_files_are_copied_with_or_without_copy_file_range(tmp_path: Path, monkeypatch,
+                                                                  kernel_copy: bool) -> None:
+    """Without copy_file_range (another OS, an old kernel, a file system that refuses
+    it), the range is copied by hand; either way each file gets exactly its bytes."""
     out = tmp_path / "site" / "_site"
     (tmp_path / "site").mkdir()
     spill = Spill.beside(out)
-    files = {"index.html": spill.put(b"<p>home</p>"), "a/b.txt": b"plain bytes"}
-
-    def no_links(*args, **kwargs):
-        raise OSError(errno.EXDEV, "Invalid cross-device link")
-
-    monkeypatch.setattr(os, "link", no_links)
+    big = bytes(range(256)) * 9000  # over 2 MiB: several chunks when copied by hand
+    files = {"index.html": spill.put(b"<p>home</p>"), "big.bin": spill.put(big),
+             "empty.txt": spill.put(b""), "after.html": spill.put(b"<p>after</p>"),
+             "a/b.txt": b"plain bytes"}
+    if not kernel_copy:
+        def refuse(*args, **kwargs):
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        monkeypatch.setattr(os, "copy_file_range", refuse, raising=False)
     write_output(files, out, tmp_path / "site")
     spill.close()
     assert (out / "index.html").read_bytes() == b"<p>home</p>"
+    assert (out / "big.bin").read_bytes() == big
+    assert (out / "empty.txt").read_bytes() == b""
+    assert (out / "after.html").read_bytes() == b"<p>after</p>"
     assert (out / "a/b.txt").read_bytes() == b"plain bytes"
     assert spill_folders(tmp_path / "site") == []
+
+
+def _spill_in_worker(item: int) -> Spilled:
+    return _WORKER_SPILL[0].put(f"item {item} from {os.getpid()}".encode())
+
+
+_WORKER_SPILL: list = []
+
+
+def test_worker_processes_append_to_files_of_their_own(tmp_path: Path) -> None:
+    from folio.parallel import map_ordered, start_method
+
+    if start_method() != "fork":
+        pytest.skip("workers are forked only on Linux")
+    spill = Spill(tmp_path / "spill")
+    first = spill.put(b"from the parent")
+    _WORKER_SPILL[:] = [spill]
+    try:
+        found = map_ordered(_spill_in_worker, list(range(200)), 2, serial_below=1)
+    finally:
+        _WORKER_SPILL.clear()
+    texts = [value.read().decode() for value in found]
+    assert [t.split(" from ")[0] for t in texts] == [f"item {i}" for i in range(200)]
+    assert first.read() == b"from the parent"
+    assert len({v.path for v in found} | {first.path}) >= 2  # not the parent's file
+    spill.close()
+    assert not (tmp_path / "spill").exists()
 
 
 def test_unchanged_spilled_files_are_kept_not_rewritten(tmp_path: Path, monkeypatch) -> None:
@@ -123,8 +159,10 @@ def test_unchanged_spilled_files_are_kept_not_rewritten(tmp_path: Path, monkeypa
 
 def test_values_read_compare_and_digest_alike(tmp_path: Path) -> None:
     spill = Spill(tmp_path / "spill")
+    before = spill.put(b"something before")
     data = b"x" * 100_000 + b"end"
     value = spill.put(data)
+    assert value.path == before.path and value.offset == len(b"something before")
     assert len(value) == len(data) and data_of(value) == data and data_of(data) == data
     assert digest_of(value) == digest_of(data)
     other = tmp_path / "other"

@@ -570,7 +570,7 @@ def build(site_dir: Path | str | None, options: BuildOptions = BuildOptions(),
         written = write_output(result.files, out_dir, builder.root, clean=options.clean)
     finally:
         spill.close()
-    files = {path: Spilled(os.fspath(out_dir / path), data.size, data.sha256)
+    files = {path: Spilled(os.fspath(out_dir / path), 0, data.size, data.sha256)
              if isinstance(data, Spilled) else data for path, data in result.files.items()}
     timings = {**result.timings, "write": time.perf_counter() - t}
     notes = tuple(Diagnostic(w, str(out_dir), severity="warning") for w in written.warnings)

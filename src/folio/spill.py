@@ -4,10 +4,15 @@ A site's output is far larger than its model: at 10,000 pages about 1.3 GB, most
 of it social cards, packages and page HTML. Held as bytes until the write, it
 made the build's memory grow with the output (2.5 GB at 10,000 pages). With a
 :class:`Spill`, each stage hands a finished file to :meth:`Spill.put`, which
-writes it to a private folder beside the output and returns a :class:`Spilled`
-(path, size, SHA-256); the write stage hard-links that file into the new tree,
-so nothing is written twice. Workers of a pool spill their own results, so the
-bytes never cross a pipe either.
+appends it to one file per process in a private folder beside the output and
+returns a :class:`Spilled` (where, how long, SHA-256). The write stage copies
+the range into the new tree in the kernel (``copy_file_range``) only when the
+file changed. Workers of a pool spill their own results, so the bytes never
+cross a pipe either.
+
+Appending rather than one file per output: creating a file is the expensive
+step on a busy ext4 (0.05 to 1.2 ms each on this machine, against 0.02 ms to
+append 30 KB), and a warm build whose files are all unchanged then creates none.
 
 The folder, ``.folio-spill-<pid>-<output name>``, is only ever folio's: it holds
 flat files named ``<pid>-<n>.out`` and nothing else, and is removed when the
@@ -19,7 +24,6 @@ removes those files (:func:`reclaim`) once their process is gone.
 
 from __future__ import annotations
 
-import filecmp
 import hashlib
 import itertools
 import os
@@ -39,9 +43,11 @@ _FOLDER = re.compile(r"^\.folio-spill-(\d+)-(.+)$")
 
 @dataclass(frozen=True, slots=True)
 class Spilled:
-    """One output file's bytes, on disk: where, how many, and their SHA-256 (hex)."""
+    """One output file's bytes, on disk: in which file, from where, how many, and
+    their SHA-256 (hex)."""
 
     path: str
+    offset: int
     size: int
     sha256: str
 
@@ -49,8 +55,36 @@ class Spilled:
         return self.size
 
     def read(self) -> bytes:
-        with open(self.path, "rb") as fh:
-            return fh.read()
+        fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            return os.pread(fd, self.size, self.offset) if self.size else b""
+        finally:
+            os.close(fd)
+
+    def copy_to(self, fd: int) -> None:
+        """Write the bytes to the open file `fd`, in the kernel where it can."""
+        src = os.open(self.path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+        try:
+            offset, left = self.offset, self.size
+            copy = getattr(os, "copy_file_range", None)
+            while left and copy is not None:
+                try:
+                    done = copy(src, fd, left, offset)
+                except OSError:
+                    break  # another file system, or none to copy in: by hand below
+                if done == 0:
+                    break
+                offset, left = offset + done, left - done
+            while left:
+                chunk = os.pread(src, min(left, 1 << 20), offset)
+                if not chunk:
+                    raise OSError(f"{self.path} is shorter than expected")
+                view = memoryview(chunk)
+                while view:
+                    view = view[os.write(fd, view):]
+                offset, left = offset + len(chunk), left - len(chunk)
+        finally:
+            os.close(src)
 
 
 Output = bytes | Spilled
@@ -71,10 +105,8 @@ def same_as_file(path: str | os.PathLike, value: Output) -> bool:
     try:
         if os.stat(path).st_size != len(value):
             return False
-        if isinstance(value, Spilled):
-            return filecmp.cmp(path, value.path, shallow=False)
         with open(path, "rb") as fh:
-            return fh.read(len(value) + 1) == value
+            return fh.read(len(value) + 1) == data_of(value)
     except OSError:
         return False
 
@@ -87,8 +119,8 @@ def output_tag(name: str) -> str:
 class Spill:
     """A private folder for a build's finished output files (see the module docstring).
 
-    Forked workers share the object: file names carry the writing process's pid, so
-    they never collide.
+    Forked workers share the object: each process appends to a file of its own,
+    named by its pid, so they never collide.
     """
 
     def __init__(self, folder: Path) -> None:
@@ -96,6 +128,10 @@ class Spill:
         os.mkdir(folder)
         self._base = os.fspath(folder) + os.sep
         self._count = itertools.count()
+        self._pid = 0  # the process that owns the open file below
+        self._fd = -1
+        self._path = ""
+        self._offset = 0
 
     @classmethod
     def beside(cls, out: Path) -> Spill:
@@ -115,18 +151,24 @@ class Spill:
                                   "it writes them; that folder must be writable") from None
 
     def put(self, data: bytes) -> Spilled:
-        path = f"{self._base}{os.getpid()}-{next(self._count)}.out"
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-        try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-        return Spilled(path, len(data), hashlib.sha256(data).hexdigest())
+        if self._pid != os.getpid():  # the first file of this process (a fresh fork, too)
+            self._pid = os.getpid()
+            self._path = f"{self._base}{self._pid}-{next(self._count)}.out"
+            self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                               | getattr(os, "O_BINARY", 0), 0o600)
+            self._offset = 0
+        view = memoryview(data)
+        while view:
+            view = view[os.write(self._fd, view):]
+        found = Spilled(self._path, self._offset, len(data), hashlib.sha256(data).hexdigest())
+        self._offset += len(data)
+        return found
 
     def close(self) -> None:
-        """Remove the folder and what is left in it (the write has linked what it needs)."""
+        """Remove the folder and what is in it (the write has copied what it needs)."""
+        if self._pid == os.getpid() and self._fd >= 0:
+            os.close(self._fd)
+            self._fd, self._pid = -1, 0
         _empty(self.folder)
 
 

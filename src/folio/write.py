@@ -8,8 +8,8 @@ why); the pid lock and the emptying of leftover and finished-with trees are in
 Writing (:func:`write_output`) never changes the output folder in place. The new
 tree is built in a sibling ``.folio-tmp-<pid>-<name>``: its ``.folio-manifest``
 first, then every file (unchanged files are hard links to the old ones, so they
-keep their mtime; a file the build spilled to disk, :mod:`folio.spill`, is linked
-from there), then hard links to every file folio did not write (``.git``,
+keep their mtime; a changed file the build spilled to disk, :mod:`folio.spill`,
+is copied from there in the kernel), then hard links to every file folio did not write (``.git``,
 ``CNAME``, anything), and the two folders are swapped with one atomic
 ``renameat2(RENAME_EXCHANGE)``. A kill at any step leaves the output equal to the
 old tree or the new one. Deleting only ever removes files named in a manifest,
@@ -139,6 +139,15 @@ class _Ops:
             view = memoryview(data)
             while view:
                 view = view[os.write(fd, view):]
+        finally:
+            os.close(fd)
+        self._tick()
+
+    def write_spilled(self, path: str | Path, data: Spilled) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+        fd = os.open(path, flags, 0o666)
+        try:
+            data.copy_to(fd)
         finally:
             os.close(fd)
         self._tick()
@@ -344,13 +353,8 @@ def _fill(tmp: Path, files: Mapping[str, Output], keys: list[str], manifest: byt
         data = files[key]
         if key in same:
             keep(key)
-        elif isinstance(data, Spilled):  # the spill folder is private: its file becomes ours
-            try:
-                ops.link(data.path, t + key)
-            except OSError as exc:
-                if exc.errno not in _LINK_UNSUPPORTED:
-                    raise
-                ops.copy(data.path, t + key)
+        elif isinstance(data, Spilled):
+            ops.write_spilled(t + key, data)
         else:
             ops.write(t + key, bytes(data))
         made.add(key)
