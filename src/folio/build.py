@@ -432,7 +432,7 @@ class Builder:
                        (module.source.path, *(lesson.source.path for lesson in module.lessons))]
             inputs = (common, module, tuple(rendered.get(lesson.key) for lesson in module.lessons),
                       sources)
-            digest, found = self.memo.get("packages", module.slug, inputs)
+            digest, found = self.memo.get("packages", module.slug, inputs, keep=spill is None)
             if found is None:
                 todo.append((i, inputs, digest))
             elif spill is None:
@@ -465,7 +465,7 @@ class Builder:
         filters = page_filters(site)
         inputs = (sorted((p, digest_of(b)) for p, b in html.items()), site.config.base_path,
                   filters)
-        digest, found = self.memo.get("search", "", inputs)
+        digest, found = self.memo.get("search", "", inputs, keep=self.spill is None)
         if found is not None:
             return _Search(found, spill=self.spill)
         remember = (partial(self.memo.put, "search", "", inputs, digest) if self.spill is None

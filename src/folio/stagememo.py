@@ -36,8 +36,12 @@ class StageMemo:
             self.put(namespace, name, inputs, digest, out)
         return out
 
-    def get(self, namespace: str, name: str, inputs: Any) -> tuple[str, dict | None]:
-        """(digest of the inputs, the output made from them before, or None)."""
+    def get(self, namespace: str, name: str, inputs: Any,
+            keep: bool = True) -> tuple[str, dict | None]:
+        """(digest of the inputs, the output made from them before, or None).
+
+        `keep=False`: an output read from disk is not remembered in memory (a one-shot
+        build that spills its outputs must not hold them here instead)."""
         memo = self.entries.get((namespace, name))
         if memo is not None and memo[0] == inputs:  # mostly the same objects: cheap
             return memo[1], memo[2]
@@ -49,7 +53,8 @@ class StageMemo:
         out = disk.get(disk.key(digest))
         if out is MISS or not isinstance(out, dict):
             return digest, None
-        self.entries[(namespace, name)] = (inputs, digest, out)
+        if keep:
+            self.entries[(namespace, name)] = (inputs, digest, out)
         return digest, out
 
     def put(self, namespace: str, name: str, inputs: Any, digest: str, out: dict) -> None:
