@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import quote
 
 from .errors import FolioError
@@ -115,6 +116,13 @@ def with_base(base_path: str, url: str) -> str:
     """
     if not url.startswith("/") or url.startswith("//"):
         return url
+    return _prefixed(str(base_path), str(url))
+
+
+@lru_cache(maxsize=1 << 16)
+def _prefixed(base_path: str, url: str) -> str:
+    """Memoised on plain strings: every page links the same navigation, and quoting
+    is most of the cost of a link."""
     return base_path.rstrip("/") + quote(url, safe="/#?&=%~:@!$'()*+,;")
 
 
