@@ -39,7 +39,7 @@ _JUNK = re.compile(r"""
   | ^\.\#                       # emacs lock symlinks: .#page.md
   | ^\#.*\#$                    # emacs autosave: #page.md#
   | ___jb_(?:tmp|old)___$       # JetBrains safe write
-  | ^\.folio-(?:tmp|old)-       # folio's own temp folders
+  | ^\.folio-(?:tmp|old|spill)- # folio's own temp folders
 """, re.VERBOSE)
 # Events that say nothing about content: reading a file must never trigger a build.
 QUIET_EVENTS = frozenset({"opened", "closed_no_write"})

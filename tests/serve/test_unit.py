@@ -152,7 +152,7 @@ def test_snippet_cannot_break_out_of_its_script():
 @pytest.mark.parametrize("name", [".page.md.swp", ".page.md.swo", ".page.md.swpx", "page.md~",
                                   "#page.md#", ".#page.md", "page.md___jb_tmp___",
                                   "page.md___jb_old___", ".DS_Store", "Thumbs.db", "4913",
-                                  ".folio-tmp-123"])
+                                  ".folio-tmp-123", ".folio-spill-123-public"])
 def test_junk_names(name):
     assert is_junk(name)
 
