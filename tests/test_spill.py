@@ -244,3 +244,31 @@ def test_spilled_pages_keep_write_fault_safety(site: Path, tmp_path: Path, monke
         build(site, BuildOptions(output=out, search=False))
     assert tree(out) == before
     assert spill_folders(tmp_path) == []
+
+
+def test_a_full_disk_while_spilling_is_a_clear_error(site: Path, tmp_path: Path,
+                                                     monkeypatch) -> None:
+    """ENOSPC in a worker appending a card or a page: an error naming the folder, the
+    old output kept, nothing left behind (RELIABILITY 42)."""
+    if not Path("/proc/self/fd").is_dir():
+        pytest.skip("needs /proc to tell a spill file's descriptor")
+    out = tmp_path / "out"
+    build(site, BuildOptions(output=out, search=False))
+    before = tree(out)
+    (site / "profile.md").write_text((site / "profile.md").read_text() + "\nOne more line.\n")
+    real = os.write
+
+    def full(fd, data):
+        if spill_module.PREFIX in os.readlink(f"/proc/self/fd/{fd}"):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(fd, data)
+
+    monkeypatch.setattr(os, "write", full)
+    with pytest.raises(FolioError) as info:
+        build(site, BuildOptions(output=out, search=False, cache=False))
+    message = info.value.format()
+    assert "No space left on device" in message and spill_module.PREFIX in message
+    assert "previous output is unchanged" in message
+    monkeypatch.undo()
+    assert tree(out) == before
+    assert spill_folders(tmp_path) == []

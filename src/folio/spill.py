@@ -151,15 +151,22 @@ class Spill:
                                   "it writes them; that folder must be writable") from None
 
     def put(self, data: bytes) -> Spilled:
-        if self._pid != os.getpid():  # the first file of this process (a fresh fork, too)
-            self._pid = os.getpid()
-            self._path = f"{self._base}{self._pid}-{next(self._count)}.out"
-            self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
-                               | getattr(os, "O_BINARY", 0), 0o600)
-            self._offset = 0
-        view = memoryview(data)
-        while view:
-            view = view[os.write(self._fd, view):]
+        """Append one finished file; a full disk or a lost folder is a FolioError."""
+        try:
+            if self._pid != os.getpid():  # the first file of this process (a fresh fork, too)
+                self._pid = os.getpid()
+                self._path = f"{self._base}{self._pid}-{next(self._count)}.out"
+                self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                                   | getattr(os, "O_BINARY", 0), 0o600)
+                self._offset = 0
+            view = memoryview(data)
+            while view:
+                view = view[os.write(self._fd, view):]
+        except OSError as exc:
+            raise FolioError(f"cannot keep finished files in {self.folder}: "
+                             f"{exc.strerror or exc}", os.fspath(self.folder),
+                             hint="free some space there; the previous output is unchanged"
+                             ) from None
         found = Spilled(self._path, self._offset, len(data), hashlib.sha256(data).hexdigest())
         self._offset += len(data)
         return found
