@@ -461,8 +461,10 @@ class Builder:
             return _Search(spill=self.spill)
         from .search import Indexing, page_filters
 
-        html = {p: b for p, b in pages.items() if p.endswith(".html")}
         filters = page_filters(site)
+        # Only the pages Pagefind reads: an edit that changes no indexed page (the
+        # home page, a listing, a service) reuses the index.
+        html = {p: pages[p] for p in filters if p in pages}
         inputs = (sorted((p, digest_of(b)) for p, b in html.items()), site.config.base_path,
                   filters)
         digest, found = self.memo.get("search", "", inputs, keep=self.spill is None)

@@ -134,3 +134,41 @@ def test_a_stage_failing_while_pagefind_runs_leaves_no_process_or_folder(tmp_pat
     proc = started[0]._proc
     assert proc is not None and proc.poll() is not None  # stopped, not left running
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith("folio-search-")] == []
+
+
+def test_the_index_is_rebuilt_only_when_a_page_pagefind_reads_changes(tmp_path, monkeypatch):
+    """A service (an anchor on /services/) and the home page are not indexed: editing
+    one reuses the bundle from .folio-cache/; editing a post runs Pagefind again."""
+    import shutil
+
+    from folio_testing import EXAMPLE_SITE
+
+    from folio.build import Builder, BuildOptions
+    from folio.search import Indexing
+
+    site = tmp_path / "site"
+    shutil.copytree(EXAMPLE_SITE, site, ignore=shutil.ignore_patterns(".folio-cache", "public"))
+    runs: list[int] = []
+    real_init = Indexing.__init__
+
+    def init(self, *args, **kwargs):
+        runs.append(1)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(Indexing, "__init__", init)
+
+    def build() -> dict[str, bytes]:  # a new process each time, as `folio build` is
+        files = Builder(site, BuildOptions(search=True, cards=False)).build().files
+        return {k: v for k, v in files.items() if k.startswith("pagefind/")}
+
+    first = build()
+    assert len(runs) == 1
+    service = site / "services" / "coaching.md"
+    service.write_text(service.read_text() + "\nAlso on Saturdays.\n")
+    assert build() == first and len(runs) == 1
+    post = next((site / "posts").glob("*.md"))
+    post.write_text(post.read_text() + "\nA sentence with the word quokkaphrase.\n")
+    again = build()
+    assert len(runs) == 2
+    assert any(b"quokkaphrase" in gzip.decompress(v) for k, v in again.items()
+               if k.startswith("pagefind/fragment/"))
