@@ -295,9 +295,12 @@ class Builder:
         timer = _Timer(self.progress)
         report = Report()
         sources = self._read_sources(report, None if changed is None else tuple(changed))
+        parses = self._parse_disk()
         loaded = load_site(self.root, report, drafts=self.options.drafts,
                            base_url=self.options.base_url, parse=self.parse_cache.parse,
                            sources=sources, memo=self.entity_memo)
+        if parses is not None:
+            self.parse_cache.save(parses)
         timer.lap("load")
         structure = structure_of(loaded.site, self.pages.stripped)
         site = self._link(loaded, structure, report)
@@ -345,6 +348,19 @@ class Builder:
         warnings = tuple(sorted(report.warnings, key=Diagnostic.sort_key))
         return BuildResult(self.root, site, dict(sorted(files.items())), warnings,
                            timer.timings, images=len(images))
+
+    def _parse_disk(self) -> Any:
+        """`.folio-cache/parse/` for the first build of this Builder, else None: the parses
+        are read back once, and saved once (in `folio serve`, an edit re-parses one file
+        in memory; the next `folio build` parses the files changed since)."""
+        if not self.options.cache or getattr(self, "_parses_done", False):
+            return None
+        from .cache import Cache
+
+        self._parses_done = True
+        disk = Cache(self.root, "parse", "")
+        self.parse_cache.load(disk)
+        return disk
 
     def _template_cache(self) -> Any:
         """Compiled templates, in memory and in .folio-cache/: Jinja checks the source

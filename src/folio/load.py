@@ -24,7 +24,7 @@ from .frontmatter import SourceText, decode, read_front_matter
 from .load_modules import load_module
 from .schema import Fields, Ref, valid_id, zone
 from .urls import case_study_url, check_slug, file_slug, page_url, post_url, service_url, skill_url
-from .yamlload import Marked, load_yaml
+from .yamlload import Marked, freeze, load_yaml, thaw
 
 __all__ = ["EntityMemo", "LoadedSite", "ParseCache", "read_sources", "load_site", "is_junk"]
 
@@ -55,24 +55,63 @@ def is_junk(name: str) -> bool:
 
 @dataclass(slots=True)
 class ParseCache:
-    """Parsed files by content hash: a rebuild parses only files whose bytes changed."""
+    """Parsed files by content hash: a rebuild parses only files whose bytes changed.
+
+    Between processes the parses live in `.folio-cache/parse/` as plain data (front
+    matter with its marks, where the body starts), so a warm `folio build` decodes
+    each file but parses no YAML; YAML is most of the load stage.
+    """
 
     entries: dict[tuple[str, str], SourceText] = field(default_factory=dict)
     latest: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel -> key last parsed
+    stored: dict[tuple[str, str], tuple] = field(default_factory=dict)  # key -> frozen parse
+    parsed: int = 0  # files parsed, not restored, since the last save
 
     def parse(self, rel: str, data: bytes) -> SourceText:
         key = (rel, hashlib.blake2b(data, digest_size=16).hexdigest())
         self.latest[rel] = key
         hit = self.entries.get(key)
         if hit is None:
-            hit = read_front_matter(data, rel, max_bytes=len(data))  # the loader applies the site's cap
+            kept = self.stored.get(key)
+            if kept is not None:
+                hit = _restored(data, rel, kept)
+            else:
+                hit = read_front_matter(data, rel, max_bytes=len(data))  # the loader applies the site's cap
+                self.parsed += 1
             self.entries[key] = hit
         return hit
+
+    def load(self, cache: Any) -> None:
+        """The parses a build in another process saved (a damaged entry is a miss)."""
+        found = cache.get(cache.key("parses"), None)
+        if isinstance(found, dict):
+            self.stored = found
+
+    def save(self, cache: Any) -> None:
+        """Save the live files' parses if any was parsed, not restored; then forget the
+        saved forms (what they held is in `entries` now)."""
+        if self.parsed:
+            stored = {}
+            for key in self.latest.values():
+                st = self.entries.get(key)
+                if st is not None:
+                    stored[key] = (self.stored.get(key)
+                                   or (freeze(st.meta), st.body_line, len(st.head)))
+            cache.put(cache.key("parses"), stored)
+            self.parsed = 0
+        self.stored = {}
 
     def retain(self, live: set[str]) -> None:
         """Keep the latest version of each live file (older ones are edits gone by)."""
         self.latest = {rel: key for rel, key in self.latest.items() if rel in live}
         self.entries = {k: v for k, v in self.entries.items() if self.latest.get(k[0]) == k}
+
+
+def _restored(data: bytes, rel: str, kept: tuple) -> SourceText:
+    """A saved parse of these very bytes: decoded again, the YAML not parsed again."""
+    meta, body_line, head_length = kept
+    text = decode(data, rel, max_bytes=len(data))
+    return SourceText(thaw(meta), text[head_length:], body_line, text[:head_length])
 
 
 @dataclass(slots=True)

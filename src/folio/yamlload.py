@@ -27,7 +27,7 @@ try:  # the C parser is several times faster; the constructor stays in Python
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
     from yaml import SafeLoader as _BaseLoader  # type: ignore[assignment]
 
-__all__ = ["Marked", "MarkedList", "Mark", "load_yaml", "MAX_DEPTH"]
+__all__ = ["Marked", "MarkedList", "Mark", "load_yaml", "MAX_DEPTH", "freeze", "thaw"]
 
 MAX_DEPTH = 64
 MAX_NODES = 200_000
@@ -319,3 +319,35 @@ def load_yaml(text: str, path: str, line_offset: int = 0) -> Any:
         raise FolioError(f"invalid YAML: {exc}", path, line_offset + 1, None) from None
     finally:
         loader.dispose()
+
+
+# -- keeping parses between processes --------------------------------------------------
+# Marked and MarkedList pickle as plain dict and list (their marks are only for
+# errors, and worker processes need none). The persistent parse cache needs the marks
+# too, so it stores this plain form instead: a tuple never comes out of YAML, so a
+# tuple here is always a frozen mapping or list.
+
+def freeze(value: Any) -> Any:
+    """`value` (from :func:`load_yaml`) as plain tuples, lists and dicts, marks included."""
+    if isinstance(value, Marked):
+        return (0, [(k, freeze(v)) for k, v in value.items()], value._at, value._places,
+                value._raw)
+    if isinstance(value, MarkedList):
+        return (1, [freeze(v) for v in value], value._at, value._places, value._raw)
+    return value
+
+
+def thaw(value: Any) -> Any:
+    """The inverse of :func:`freeze`: equal values with equal marks."""
+    if type(value) is not tuple:
+        return value
+    kind, items, at, places, raw = value
+    out: Marked | MarkedList
+    if kind == 0:
+        out = Marked()
+        for key, item in items:
+            out[key] = thaw(item)
+    else:
+        out = MarkedList(thaw(item) for item in items)
+    out._at, out._places, out._raw = at, places, raw
+    return out
