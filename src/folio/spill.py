@@ -11,8 +11,9 @@ file changed. Workers of a pool spill their own results, so the bytes never
 cross a pipe either.
 
 Appending rather than one file per output: creating a file is the expensive
-step on a busy ext4 (0.05 to 1.2 ms each on this machine, against 0.02 ms to
-append 30 KB), and a warm build whose files are all unchanged then creates none.
+step (measured on ext4: 0.05 ms on a quiet disk, up to 1.2 ms under write-back,
+against 0.02 ms to append 30 KB), and a warm build whose files are all
+unchanged then creates none.
 
 The folder, ``.folio-spill-<pid>-<output name>``, is only ever folio's: it holds
 flat files named ``<pid>-<n>.out`` and nothing else, and is removed when the
