@@ -26,7 +26,6 @@ removes those files (:func:`reclaim`) once their process is gone.
 from __future__ import annotations
 
 import hashlib
-import itertools
 import os
 import re
 from dataclasses import dataclass
@@ -128,7 +127,7 @@ class Spill:
         self.folder = folder
         os.mkdir(folder)
         self._base = os.fspath(folder) + os.sep
-        self._count = itertools.count()
+        self._files = 0  # files this process has opened, for unique names
         self._pid = 0  # the process that owns the open file below
         self._fd = -1
         self._path = ""
@@ -156,7 +155,8 @@ class Spill:
         try:
             if self._pid != os.getpid():  # the first file of this process (a fresh fork, too)
                 self._pid = os.getpid()
-                self._path = f"{self._base}{self._pid}-{next(self._count)}.out"
+                self._path = f"{self._base}{self._pid}-{self._files}.out"
+                self._files += 1
                 self._fd = os.open(self._path, os.O_WRONLY | os.O_CREAT | os.O_EXCL
                                    | getattr(os, "O_BINARY", 0), 0o600)
                 self._offset = 0
