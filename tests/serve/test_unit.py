@@ -167,6 +167,7 @@ def test_ignored_paths(tmp_path):
     root, out = tmp_path / "site", tmp_path / "site" / "_site"
     assert is_ignored(out / "index.html", [root], [out])
     assert is_ignored(root / ".folio-cache" / "x", [root])
+    assert is_ignored(root / ".folio-spill-12-_site" / "12-0.out", [root])  # a build beside
     assert is_ignored(root / ".git" / "index", [root])
     assert is_ignored(root / "pages" / ".a.md.swp", [root])
     assert not is_ignored(root / "pages" / "a.md", [root], [out])
