@@ -294,6 +294,7 @@ class Builder:
     def _build(self, changed: Iterable[Path] | None) -> BuildResult:
         timer = _Timer(self.progress)
         report = Report()
+        self.memo.in_memory = self.spill is None
         sources = self._read_sources(report, None if changed is None else tuple(changed))
         parses = self._parse_disk()
         loaded = load_site(self.root, report, drafts=self.options.drafts,
@@ -448,18 +449,16 @@ class Builder:
                        (module.source.path, *(lesson.source.path for lesson in module.lessons))]
             inputs = (common, module, tuple(rendered.get(lesson.key) for lesson in module.lessons),
                       sources)
-            digest, found = self.memo.get("packages", module.slug, inputs, keep=spill is None)
+            digest, found = self.memo.get("packages", module.slug, inputs)
             if found is None:
                 todo.append((i, inputs, digest))
-            elif spill is None:
-                out.update(found)
             else:
-                out.update((path, spill.put(data)) for path, data in found.items())
+                out.update(found if spill is None else spill.put_all(found))
         built = map_ordered(_package_module, [(i, digest) for i, _, digest in todo],
                             self.options.jobs, initializer=_init_packages, serial_below=4,
                             initargs=(site, rendered, self._read_site_file, self.memo, spill))
         for (i, inputs, digest), files in zip(todo, built, strict=True):
-            if spill is None:
+            if spill is None:  # else the worker saved them (it had the bytes)
                 self.memo.put("packages", site.modules[i].slug, inputs, digest, files)
             out.update(files)
         return out
@@ -483,12 +482,11 @@ class Builder:
         html = {p: pages[p] for p in filters if p in pages}
         inputs = (sorted((p, digest_of(b)) for p, b in html.items()), site.config.base_path,
                   filters)
-        digest, found = self.memo.get("search", "", inputs, keep=self.spill is None)
+        digest, found = self.memo.get("search", "", inputs)
         if found is not None:
             return _Search(found, spill=self.spill)
-        remember = (partial(self.memo.put, "search", "", inputs, digest) if self.spill is None
-                    else partial(self.memo.save, "search", digest))  # one-shot: not kept in memory
-        return _Search(None, Indexing(html, filters), remember, self.spill)
+        return _Search(None, Indexing(html, filters),
+                       partial(self.memo.put, "search", "", inputs, digest), self.spill)
 
 
 @dataclass(slots=True)
@@ -509,7 +507,7 @@ class _Search:
         if self.spill is None or not self.ready:
             return self.ready or {}
         ready, self.ready = self.ready, None
-        return {path: self.spill.put(ready.pop(path)) for path in sorted(ready)}
+        return self.spill.put_all(ready)
 
     def cancel(self) -> None:
         if self.running is not None:
@@ -537,7 +535,7 @@ def _package_module(item: tuple[int, str]) -> dict[str, Output]:
     if spill is None:
         return files
     memo.save("packages", digest, files)
-    return {path: spill.put(data) for path, data in files.items()}
+    return spill.put_all(files)
 
 
 def _still_valid(result: Result, ctx: MarkdownContext) -> bool:

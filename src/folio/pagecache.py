@@ -27,7 +27,7 @@ from typing import Any
 from .model import Body, Site
 from .parallel import map_ordered, start_method
 from .render import RenderPlan, machine_files, plan_site, render_page, replan
-from .spill import Output, Spill, Spilled, data_of, digest_of
+from .spill import Output, Spill, data_of, digest_of
 from .urls import output_path
 
 __all__ = ["PageRenderer", "RecordingMapping", "structure_of"]
@@ -284,7 +284,7 @@ class PageRenderer:
                     and not (modules_stale and job.url.startswith("/modules/"))):
                 data = self._reuse(prev, self._path(job.url))  # type: ignore[arg-type]
                 if data is not None:
-                    pages[self._path(job.url)] = self._spilled(data)
+                    pages[self._path(job.url)] = data if self.spill is None else self.spill.put(data)
                     reads[job.url] = old
                     continue
             redo.append(i)
@@ -377,9 +377,6 @@ class PageRenderer:
         self.file_digests = {**index.pages, **index.machine}
         return _Previous(None, index.key, None, index.bodies, {}, index.reads, {},
                          index.machine_reads, index)
-
-    def _spilled(self, data: Output) -> Output:
-        return data if self.spill is None or isinstance(data, Spilled) else self.spill.put(data)
 
     def _reuse(self, prev: _Previous, path: str, machine: bool = False) -> bytes | None:
         """A file of the last build: from memory, or from disk if it is the one the index names."""

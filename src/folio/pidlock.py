@@ -3,8 +3,9 @@
 Covers RELIABILITY 40-41. A ``.folio-lock-<name>`` file made with O_EXCL and
 holding the pid keeps two builds of one output apart; a lock whose process is
 gone is stale and is taken over. Leftover temp folders of dead processes
-(``.folio-tmp-<pid>-<name>``, ``.folio-old-<pid>-<name>``) are reclaimed by the
-next write; a live pid's are never touched. Emptying such a tree, or the old tree
+(``.folio-tmp-<pid>-<name>``, ``.folio-old-<pid>-<name>``, and the
+``.folio-spill-<pid>-<name>`` of :mod:`folio.spill`) are reclaimed by the next
+write; a live pid's are never touched. Emptying such a tree, or the old tree
 a finished write swapped out, deletes only folio's files (:func:`dispose_tree`).
 
 Every step that changes the file system is taken through the writer's counted
@@ -23,8 +24,9 @@ from typing import Protocol, Self
 
 from .errors import FolioError, printable
 from .outdir import MANIFEST, ancestors, from_os_error, read_manifest, scan_tree
+from .spill import remove_spill
 
-_LEFTOVER = re.compile(r"^\.folio-(tmp|old)-(\d+)-(.+)$")
+_LEFTOVER = re.compile(r"^\.folio-(tmp|old|spill)-(\d+)-(.+)$")
 
 
 class TreeSteps(Protocol):
@@ -139,17 +141,22 @@ def reclaim_leftovers(parent: Path, out: Path, tag: str, ops: TreeSteps) -> list
     """Clean up temp trees of dead builds of this output; restore the output if missing."""
     me = os.getpid()
     found = []
+    warnings: list[str] = []
     try:
         names = os.listdir(parent)
     except OSError:
         return []
     for name in names:
         m = _LEFTOVER.match(name)
-        if m and m.group(3) == tag:
-            pid = int(m.group(2))
-            if pid == me or not pid_alive(pid):
-                found.append((m.group(1) != "old", pid, parent / name))
-    warnings: list[str] = []
+        if not m or m.group(3) != tag:
+            continue
+        kind, pid = m.group(1), int(m.group(2))
+        if kind == "spill":  # this process's own is in use: its files are being written
+            if pid != me and not pid_alive(pid) and not remove_spill(parent / name):
+                warnings.append(f"left {parent / name} in place: it holds files folio did "
+                                f"not write")
+        elif pid == me or not pid_alive(pid):
+            found.append((kind != "old", pid, parent / name))
     for is_tmp, _pid, folder in sorted(found):
         if not is_tmp and not os.path.lexists(out):
             try:

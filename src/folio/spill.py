@@ -18,7 +18,8 @@ unchanged then creates none.
 The folder, ``.folio-spill-<pid>-<output name>``, is only ever folio's: it holds
 flat files named ``<pid>-<n>.out`` and nothing else, and is removed when the
 write ends. A killed build leaves it behind; the next write of the same output
-removes those files (:func:`reclaim`) once their process is gone.
+removes those files once their process is gone
+(:func:`folio.pidlock.reclaim_leftovers`, with the other folders builds leave).
 
 `folio serve` and tests build in memory (no spill): every output is bytes there.
 """
@@ -33,12 +34,11 @@ from pathlib import Path
 
 from .errors import FolioError
 
-__all__ = ["Output", "Spill", "Spilled", "data_of", "digest_of", "output_tag", "reclaim",
+__all__ = ["Output", "Spill", "Spilled", "data_of", "digest_of", "output_tag", "remove_spill",
            "same_as_file"]
 
 PREFIX = ".folio-spill-"
 _FILE = re.compile(r"^\d+-\d+\.out$")
-_FOLDER = re.compile(r"^\.folio-spill-(\d+)-(.+)$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,7 +101,7 @@ def digest_of(value: Output) -> str:
 
 
 def same_as_file(path: str | os.PathLike, value: Output) -> bool:
-    """Whether the file at `path` holds exactly these bytes (read in chunks when spilled)."""
+    """Whether the file at `path` holds exactly these bytes."""
     try:
         if os.stat(path).st_size != len(value):
             return False
@@ -135,14 +135,15 @@ class Spill:
 
     @classmethod
     def beside(cls, out: Path) -> Spill:
-        """A new spill folder next to the output folder `out` (same file system: links work)."""
+        """A new spill folder next to the output folder `out` (the same file system, so
+        the write copies from it in the kernel)."""
         out = Path(os.path.abspath(out))
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
         except OSError:
             pass  # then making the folder fails, with its own message
         folder = out.parent / f"{PREFIX}{os.getpid()}-{output_tag(out.name)}"
-        _empty(folder)  # left by an earlier build in this process, if any
+        remove_spill(folder)  # left by an earlier build in this process, if any
         try:
             return cls(folder)
         except OSError as exc:
@@ -172,16 +173,22 @@ class Spill:
         self._offset += len(data)
         return found
 
+    def put_all(self, files: dict[str, bytes]) -> dict[str, Spilled]:
+        """Spill every file of `files`, emptying it as it goes (each bytes object is
+        freed once it is on disk)."""
+        return {path: self.put(files.pop(path)) for path in sorted(files)}
+
     def close(self) -> None:
         """Remove the folder and what is in it (the write has copied what it needs)."""
         if self._pid == os.getpid() and self._fd >= 0:
             os.close(self._fd)
             self._fd, self._pid = -1, 0
-        _empty(self.folder)
+        remove_spill(self.folder)
 
 
-def _empty(folder: Path) -> bool:
-    """Delete the spill files in `folder` and the folder; False if anything else is there."""
+def remove_spill(folder: Path) -> bool:
+    """Delete the spill files in `folder` and the folder; False if anything else is there
+    (then it is left in place)."""
     try:
         names = os.listdir(folder)
     except FileNotFoundError:
@@ -206,22 +213,3 @@ def _empty(folder: Path) -> bool:
     except OSError:
         return False
     return True
-
-
-def reclaim(parent: Path, tag: str, alive) -> list[str]:
-    """Remove the spill folders of dead builds of the output named `tag` in `parent`.
-
-    Only files a spill writes are removed; a folder holding anything else is left
-    where it is, with a warning. `alive(pid)` says whether a process still runs.
-    """
-    warnings = []
-    try:
-        names = os.listdir(parent)
-    except OSError:
-        return []
-    for name in names:
-        m = _FOLDER.match(name)
-        if m and m.group(2) == tag and int(m.group(1)) != os.getpid() and not alive(int(m.group(1))):
-            if not _empty(parent / name):
-                warnings.append(f"left {parent / name} in place: it holds files folio did not write")
-    return warnings

@@ -26,6 +26,9 @@ class StageMemo:
     def __init__(self, root: Path, persistent: bool = True) -> None:
         self.root = root
         self.persistent = persistent
+        # False: outputs go to disk only, never kept here (a one-shot build that
+        # spills its outputs must not hold them in this memo instead).
+        self.in_memory = True
         self.entries: dict[tuple[str, str], tuple[Any, str, dict[str, bytes]]] = {}
 
     def run(self, namespace: str, inputs: Any, make: Callable[[], dict[str, bytes]],
@@ -36,12 +39,8 @@ class StageMemo:
             self.put(namespace, name, inputs, digest, out)
         return out
 
-    def get(self, namespace: str, name: str, inputs: Any,
-            keep: bool = True) -> tuple[str, dict | None]:
-        """(digest of the inputs, the output made from them before, or None).
-
-        `keep=False`: an output read from disk is not remembered in memory (a one-shot
-        build that spills its outputs must not hold them here instead)."""
+    def get(self, namespace: str, name: str, inputs: Any) -> tuple[str, dict | None]:
+        """(digest of the inputs, the output made from them before, or None)."""
         memo = self.entries.get((namespace, name))
         if memo is not None and memo[0] == inputs:  # mostly the same objects: cheap
             return memo[1], memo[2]
@@ -53,16 +52,17 @@ class StageMemo:
         out = disk.get(disk.key(digest))
         if out is MISS or not isinstance(out, dict):
             return digest, None
-        if keep:
+        if self.in_memory:
             self.entries[(namespace, name)] = (inputs, digest, out)
         return digest, out
 
     def put(self, namespace: str, name: str, inputs: Any, digest: str, out: dict) -> None:
         self.save(namespace, digest, out)
-        self.entries[(namespace, name)] = (inputs, digest, out)
+        if self.in_memory:
+            self.entries[(namespace, name)] = (inputs, digest, out)
 
     def save(self, namespace: str, digest: str, out: dict) -> None:
-        """On disk only: for a worker process, or a build that keeps no memory after it."""
+        """On disk only (a worker process has no memo to keep it in)."""
         disk = self._disk(namespace)
         disk.put(disk.key(digest), out)
 

@@ -9,8 +9,8 @@ Writing (:func:`write_output`) never changes the output folder in place. The new
 tree is built in a sibling ``.folio-tmp-<pid>-<name>``: its ``.folio-manifest``
 first, then every file (unchanged files are hard links to the old ones, so they
 keep their mtime; a changed file the build spilled to disk, :mod:`folio.spill`,
-is copied from there in the kernel), then hard links to every file folio did not write (``.git``,
-``CNAME``, anything), and the two folders are swapped with one atomic
+is copied from there in the kernel), then hard links to every file folio did
+not write (``.git``, ``CNAME``, anything), and the two folders are swapped with one atomic
 ``renameat2(RENAME_EXCHANGE)``. A kill at any step leaves the output equal to the
 old tree or the new one. Deleting only ever removes files named in a manifest,
 or the second name of a file that the live output still holds (same inode);
@@ -84,9 +84,8 @@ from .outdir import (
     shown_path,
     unchanged,
 )
-from .pidlock import PidLock, dispose_tree, pid_alive, reclaim_leftovers
+from .pidlock import PidLock, dispose_tree, reclaim_leftovers
 from .spill import Output, Spilled, digest_of, output_tag, same_as_file
-from .spill import reclaim as reclaim_spills
 
 __all__ = [
     "CONTENT_DIRS", "KEEP", "MANIFEST", "WriteResult", "check_output_dir", "is_inside",
@@ -132,22 +131,17 @@ class _Ops:
         if self.fault_after is not None and self.count >= self.fault_after:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    def write(self, path: str | Path, data: bytes) -> None:
+    def write(self, path: str | Path, data: Output) -> None:
+        """A new file holding `data`; a spilled one is copied from the spill in the kernel."""
         flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
         fd = os.open(path, flags, 0o666)
         try:
-            view = memoryview(data)
-            while view:
-                view = view[os.write(fd, view):]
-        finally:
-            os.close(fd)
-        self._tick()
-
-    def write_spilled(self, path: str | Path, data: Spilled) -> None:
-        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
-        fd = os.open(path, flags, 0o666)
-        try:
-            data.copy_to(fd)
+            if isinstance(data, Spilled):
+                data.copy_to(fd)
+            else:
+                view = memoryview(data)
+                while view:
+                    view = view[os.write(fd, view):]
         finally:
             os.close(fd)
         self._tick()
@@ -255,7 +249,6 @@ def write_output(files: Mapping[str, Output], out_dir: str | os.PathLike,
             raise from_os_error(exc, "creating") from None
         with PidLock(parent / f".folio-lock-{tag}", out, ops._tick):
             warnings = reclaim_leftovers(parent, out, tag, ops)
-            warnings += reclaim_spills(parent, tag, pid_alive)
             check_contents(out, shown, clean)
             return _write_locked(files, keys, out, ops, shown, clean, warnings)
 
@@ -350,13 +343,10 @@ def _fill(tmp: Path, files: Mapping[str, Output], keys: list[str], manifest: byt
     made.add(MANIFEST)
     for key in keys:
         parents(key)
-        data = files[key]
         if key in same:
             keep(key)
-        elif isinstance(data, Spilled):
-            ops.write_spilled(t + key, data)
         else:
-            ops.write(t + key, bytes(data))
+            ops.write(t + key, files[key])
         made.add(key)
     for rel in old.foreign:
         parents(rel)
