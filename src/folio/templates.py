@@ -21,6 +21,7 @@ import html
 import os
 import re
 import traceback
+from collections import ChainMap
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -299,6 +300,28 @@ class _Loader(jinja2.FileSystemLoader):
             raise
 
 
+class _Globals(ChainMap):
+    """A template's globals (its own over the environment's) whose key view is a real set.
+
+    Every ``{% import %}`` and ``{% from ... import %}`` makes Jinja compute
+    ``context globals - template.globals.keys()``; over a plain ChainMap that
+    tests each name through Python-level lookups (about a tenth of rendering a
+    page of the default theme). The view is a snapshot of the keys, which is all
+    a set difference needs.
+    """
+
+    def keys(self):  # type: ignore[override]
+        merged: dict[str, None] = {}
+        for mapping in reversed(self.maps):
+            merged.update(dict.fromkeys(mapping))
+        return merged.keys()
+
+
+class _Environment(jinja2.Environment):
+    def make_globals(self, d: Any) -> ChainMap:  # type: ignore[override]
+        return _Globals({} if d is None else d, self.globals)
+
+
 def make_environment(chain: ThemeChain, site_dir: Path | str, site: Any,
                      cache_dir: Path | None = None) -> jinja2.Environment:
     """The build's one Environment: site templates, then the theme, then its parents.
@@ -310,7 +333,7 @@ def make_environment(chain: ThemeChain, site_dir: Path | str, site: Any,
     base_path = config.base_path
     searches = [site_dir / "templates"] if (site_dir / "templates").is_dir() else []
     loaders = [_Loader(str(p)) for p in [*searches, *chain.template_dirs]]
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.ChoiceLoader(loaders),
         autoescape=True,  # a bool: every template, whatever its extension
         undefined=jinja2.StrictUndefined,
