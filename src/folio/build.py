@@ -257,12 +257,13 @@ class Builder:
                 self.markdown_cache[key] = hit
             else:
                 todo.append((key, job))
+        # Each process stores what it rendered in `disk`, so the writes are spread
+        # over the cores and overlap the rendering instead of following it.
         fresh = map_ordered(_render_in_worker, [j for _, j in todo], self.options.jobs,
-                            initializer=_init_worker, initargs=(ctx,))
+                            initializer=_init_worker, initargs=(ctx, disk))
         for (key, job), result in zip(todo, fresh, strict=True):
             results[job.key] = result
             self.markdown_cache[key] = result
-            disk.put(disk.key(job.path, job.text, str(job.line), str(job.trusted)), result)
         if len(self.markdown_cache) > 2 * len(jobs):
             live = {(job, ctx.base_path, ctx.raw_html) for job in jobs}
             self.markdown_cache = {k: v for k, v in self.markdown_cache.items() if k in live}
@@ -544,17 +545,21 @@ def _still_valid(result: Result, ctx: MarkdownContext) -> bool:
             and all(ctx.images.get(p) == info for p, info in result.image_infos))
 
 
-_WORKER_CTX: MarkdownContext | None = None
+_WORKER_CTX: tuple[MarkdownContext, Any] | None = None
 
 
-def _init_worker(ctx: MarkdownContext) -> None:
+def _init_worker(ctx: MarkdownContext, disk: Any) -> None:
     global _WORKER_CTX
-    _WORKER_CTX = ctx
+    _WORKER_CTX = (ctx, disk)
 
 
 def _render_in_worker(job: MarkdownJob) -> Result:
+    """One body, rendered and stored in the persistent cache by this process."""
     assert _WORKER_CTX is not None
-    return render(job, _WORKER_CTX)
+    ctx, disk = _WORKER_CTX
+    result = render(job, ctx)
+    disk.put(disk.key(job.path, job.text, str(job.line), str(job.trusted)), result)
+    return result
 
 
 def _fail_with_sources(report: Report, sources: Mapping[str, bytes]) -> None:

@@ -207,31 +207,42 @@ class _Disk:
             return None
         return data[16:]
 
+    def put(self, path: str, digest: bytes, data: bytes) -> None:
+        """One file's entry (any process may write it; the index says which is current)."""
+        self.cache.put_bytes(self.cache.key("file", path), digest + data)
+
     def save(self, files: Mapping[str, bytes], digests: Mapping[str, bytes], index: _Index) -> None:
         for path, digest in digests.items():
             if self.stored.get(path) != digest:
-                self.cache.put_bytes(self.cache.key("file", path), digest + data_of(files[path]))
+                self.put(path, digest, data_of(files[path]))
                 self.stored[path] = digest
         self.cache.put(self.cache.key("index"), index)
 
 
-_WORKER: tuple[Any, RenderPlan, RecordingMapping, Spill | None] | None = None
+_WORKER: tuple[Any, RenderPlan, RecordingMapping, Spill | None, _Disk | None] | None = None
 
 
-def _init_worker(env: Any, plan: RenderPlan, proxy: RecordingMapping, spill: Spill | None) -> None:
+def _init_worker(env: Any, plan: RenderPlan, proxy: RecordingMapping, spill: Spill | None,
+                 disk: _Disk | None) -> None:
     global _WORKER
-    _WORKER = (env, plan, proxy, spill)
+    _WORKER = (env, plan, proxy, spill, disk)
 
 
-def _render_index(index: int) -> tuple[str, Output, frozenset[str], bool]:
-    """One page, spilled by the process that rendered it when the build spills."""
+def _render_index(index: int) -> tuple[str, Output, frozenset[str], bool, bytes | None]:
+    """One page, spilled and stored in `.folio-cache/pages/` (with `disk`) by the
+    process that rendered it; the last item is the digest of the stored entry."""
     assert _WORKER is not None
-    env, plan, proxy, spill = _WORKER
+    env, plan, proxy, spill, disk = _WORKER
     job = plan.jobs[index]
     proxy.take()
     html = render_page(env, plan, job)
     reads, read_all = proxy.take()
-    return job.url, html if spill is None else spill.put(html), reads, read_all
+    out = html if spill is None else spill.put(html)
+    stored = None
+    if disk is not None:
+        stored = _file_digest(out)
+        disk.put(output_path(job.url), stored, html)
+    return job.url, out, reads, read_all, stored
 
 
 @dataclass(slots=True)
@@ -288,11 +299,21 @@ class PageRenderer:
                     reads[job.url] = old
                     continue
             redo.append(i)
+        # Saved after a full render or the first build of a process. A rebuild in memory
+        # (`folio serve`) leaves the disk as it is: the next process then renders the
+        # pages whose bodies changed since, which is cheaper than saving on every edit.
+        in_memory = prev is not None and prev.rendered is not None and changed is not None
+        saving = (self.disk is not None and not in_memory and key_digest is not None
+                  and None not in self._body_digests(rendered).values())
         fresh = {}
         proxy = self.proxy
-        for url, html, got, read_all in self._run(env, plan, proxy, redo):
-            fresh[self._path(url)] = html
+        for url, html, got, read_all, stored in self._run(env, plan, proxy, redo,
+                                                          self.disk if saving else None):
+            path = self._path(url)
+            fresh[path] = html
             reads[url] = (got, read_all)
+            if stored is not None:
+                self.disk.stored[path] = stored  # type: ignore[union-attr]
         pages.update(fresh)
         pages = {self._path(job.url): pages[self._path(job.url)] for job in plan.jobs}
         machine: dict[str, Any] | None = None
@@ -310,11 +331,7 @@ class PageRenderer:
                                   machine_reads)
         self.last_rendered_count = len(redo)
         self.last_rendered = tuple(plan.jobs[i].url for i in redo)
-        # Saved after a full render or the first build of a process. A rebuild in memory
-        # (`folio serve`) leaves the disk as it is: the next process then renders the
-        # pages whose bodies changed since, which is cheaper than saving on every edit.
-        in_memory = prev is not None and prev.rendered is not None and changed is not None
-        if self.disk is not None and (fresh or changed) and not in_memory:
+        if saving and (fresh or changed):
             self._save(rendered, pages, machine, fresh)
         return {**pages, **machine}
 
@@ -404,13 +421,13 @@ class PageRenderer:
                        prev.machine_reads)
         self.disk.save(files, digests, index)
 
-    def _run(self, env: Any, plan: RenderPlan, proxy: RecordingMapping,
-             indices: list[int]) -> list[tuple[str, Output, frozenset[str], bool]]:
+    def _run(self, env: Any, plan: RenderPlan, proxy: RecordingMapping, indices: list[int],
+             disk: _Disk | None) -> list[tuple[str, Output, frozenset[str], bool, bytes | None]]:
         if len(indices) >= PARALLEL_FROM and start_method() == "fork":
             return map_ordered(_render_index, indices, self.jobs, initializer=_init_worker,
-                               initargs=(env, plan, proxy, self.spill),
+                               initargs=(env, plan, proxy, self.spill, disk),
                                serial_below=PARALLEL_FROM)
-        _init_worker(env, plan, proxy, self.spill)
+        _init_worker(env, plan, proxy, self.spill, disk)
         return [_render_index(i) for i in indices]
 
 
