@@ -2,7 +2,7 @@
 """Time MkDocs, Pelican and Jekyll on the same generated corpus, where they are installed.
 
 usage: python bench/others.py [--pages 1000 10000] [--runs 3] [--work /tmp/folio-bench]
-       [--venv /tmp/others-venv]
+       [--venv /tmp/others-venv] [--tools MkDocs ...] [--limit SECONDS]
 
 The other generators are never folio dependencies. Install them apart:
 
@@ -13,7 +13,8 @@ Each tool gets the corpus from bench/gen_corpus.py converted to its own layout,
 with the same Markdown bodies, and its stock theme (MkDocs "mkdocs", Pelican
 "notmyidea", a one-file Jekyll layout). Times are cold builds (output and any
 tool cache removed) as subprocesses, median of --runs. A tool that is missing
-or fails is reported as such, with the reason, never silently left out.
+or fails is reported as such, with the reason, never silently left out; a run
+stopped at --limit is reported as taking longer than the limit.
 """
 
 from __future__ import annotations
@@ -164,6 +165,8 @@ def main() -> None:
     ap.add_argument("--tools", nargs="+", default=list(TOOLS), choices=list(TOOLS))
     ap.add_argument("--timeout-runs-after", type=float, default=300,
                     help="after one run longer than this many seconds, do not repeat it")
+    ap.add_argument("--limit", type=float, default=None,
+                    help="stop a run after this many seconds and report it as taking longer")
     a = ap.parse_args()
     a.work.mkdir(parents=True, exist_ok=True)
     lines = ["| tool | version | pages | cold build (median) | CPU (median) | runs | peak RSS |",
@@ -190,7 +193,12 @@ def main() -> None:
                     shutil.rmtree(dest / out, ignore_errors=True)
                 print(f"{name} {pages} pages...", file=sys.stderr)
                 t = time.perf_counter()
-                sample = measure(cmd, env=env, cwd=dest)
+                sample = measure(cmd, env=env, cwd=dest, limit=a.limit)
+                if sample.stopped:
+                    lines.append(f"| {name} | {version} | {pages:,} | > {sample.seconds:.0f} s "
+                                 f"(stopped) | > {sample.cpu_seconds:.0f} s | 1 "
+                                 f"| {sample.max_rss_mb:.0f} MB |")
+                    break
                 samples.append(sample)
                 if sample.returncode != 0:
                     missing.append(f"{name} at {pages} pages failed (exit {sample.returncode}): "

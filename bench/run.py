@@ -52,6 +52,7 @@ class Sample:
     returncode: int
     output: str = ""
     main_rss_mb: float = 0.0  # the build's own process (VmHWM, sampled), without its children
+    stopped: bool = False  # killed at the time limit: `seconds` is a lower bound
 
 
 @dataclass
@@ -93,20 +94,26 @@ def _hwm(pid: int) -> int:
     return 0
 
 
-def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None) -> Sample:
-    """Run cmd; wall time, ru_maxrss of the child (wait4) and the sampled tree peak."""
+def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None = None,
+            limit: float | None = None) -> Sample:
+    """Run cmd; wall time, ru_maxrss of the child (wait4) and the sampled tree peak.
+    With `limit` (seconds) the process is killed then, and the sample says so."""
     with tempfile.TemporaryFile() as out:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, cwd=cwd,
                                 env={**os.environ, **(env or {})})
         peak = main = 0
         done = threading.Event()
+        stopped = False
 
         def sample() -> None:
-            nonlocal peak, main
+            nonlocal peak, main, stopped
             while not done.wait(0.02):
                 peak = max(peak, _tree_rss(proc.pid))
                 main = max(main, _hwm(proc.pid))
+                if limit is not None and time.perf_counter() - start > limit and not stopped:
+                    stopped = True
+                    proc.kill()
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
@@ -118,7 +125,7 @@ def measure(cmd: list[str], env: dict[str, str] | None = None, cwd: Path | None 
         out.seek(0)
         text = out.read().decode("utf-8", "replace")
     return Sample(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, peak / 2**20,
-                  proc.returncode, text[-2000:], main / 2**20)
+                  proc.returncode, text[-2000:], main / 2**20, stopped)
 
 
 BUILD_ARGS: list[str] = []  # from --build-args, e.g. --no-search
