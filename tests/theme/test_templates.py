@@ -306,3 +306,21 @@ def test_builtin_themes_are_found_inside_an_installed_package(tmp_path, monkeypa
     chain = load_theme("wheelonly", tmp_path)
     assert chain.themes[0].root == (package / "themes" / "wheelonly").resolve()
     assert chain.themes[0].label == "themes/wheelonly"
+
+
+def test_imported_macros_see_globals_of_the_environment_and_of_the_template(make_site):
+    """Template globals carry a plain key set (for Jinja's per-import difference); an
+    imported macro still sees environment globals, and template globals added later."""
+    from folio.model import Profile, Site, SiteConfig
+
+    site_dir = make_site({
+        "templates/m.html": "{% macro link(p) %}{{ url(p) }}|{{ extra }}{% endmacro %}",
+        "templates/t.html": '{% from "m.html" import link with context %}{{ link("/a/") }}',
+    })
+    env = make_environment(load_theme("default", site_dir), site_dir,
+                           Site(SiteConfig("T", "https://e.test/r/", "/r/"), Profile("P")))
+    template = env.get_template("t.html", globals={"extra": "one"})
+    assert set(template.globals.keys()) == set(template.globals.maps[0]) | set(env.globals)
+    assert template.render() == "/r/a/|one"
+    env.globals["late"] = 1
+    assert "late" in template.globals.keys()
