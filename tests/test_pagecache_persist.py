@@ -85,6 +85,33 @@ def test_a_new_process_renders_nothing_when_nothing_changed(tmp_path):
     assert index.stat().st_mtime_ns == stamp, "nothing changed, so nothing is written back"
 
 
+def test_entries_stored_by_worker_processes_are_reused_by_a_new_process(tmp_path, monkeypatch):
+    """Markdown bodies and pages are stored by the pool workers that rendered them;
+    a new process finds every one of them and renders nothing."""
+    import folio.pagecache as pagecache
+    from folio.parallel import start_method
+
+    if start_method() != "fork":
+        pytest.skip("pages are rendered in worker processes only where fork is the start method")
+    from folio.parallel import map_ordered
+
+    monkeypatch.setattr(pagecache, "PARALLEL_FROM", 2)
+    monkeypatch.setitem(map_ordered.__kwdefaults__, "serial_below", 2)  # a pool for Markdown too
+    root = site(tmp_path)
+    first, files = build(root, jobs=2)
+    assert first.pages.last_rendered_count == html_pages(files)
+    assert first._disk.stats.writes == 0, "the workers stored the bodies, not this process"
+    second, again = build(root, jobs=2)
+    assert second.pages.last_rendered_count == 0
+    assert second._disk.stats.hits == len(second.markdown_cache) > 0
+    assert second._disk.stats.misses == 0
+    assert_equal(again, clean(root))
+    append(root, "posts/p.md")
+    third, edited = build(root, jobs=2)
+    assert 0 < third.pages.last_rendered_count < html_pages(edited)
+    assert_equal(edited, clean(root))
+
+
 @pytest.mark.parametrize("rel", ["case-studies/a.md", "posts/p.md", "modules/m/01-one.md",
                                  "pages/about.md", "profile.md"])
 def test_body_edit_in_a_new_process_renders_what_serve_renders(tmp_path, rel):
