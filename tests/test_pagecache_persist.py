@@ -85,31 +85,48 @@ def test_a_new_process_renders_nothing_when_nothing_changed(tmp_path):
     assert index.stat().st_mtime_ns == stamp, "nothing changed, so nothing is written back"
 
 
-def test_entries_stored_by_worker_processes_are_reused_by_a_new_process(tmp_path, monkeypatch):
-    """Markdown bodies and pages are stored by the pool workers that rendered them;
-    a new process finds every one of them and renders nothing."""
-    import folio.pagecache as pagecache
-    from folio.parallel import start_method
+WORKERS_SCRIPT = """
+import hashlib, json, sys
+from pathlib import Path
+import folio.pagecache as pagecache
+from folio.build import Builder, BuildOptions
+from folio.parallel import map_ordered, start_method
 
-    if start_method() != "fork":
-        pytest.skip("pages are rendered in worker processes only where fork is the start method")
-    from folio.parallel import map_ordered
+assert start_method() == "fork", start_method()
+pagecache.PARALLEL_FROM = 2
+map_ordered.__kwdefaults__["serial_below"] = 2  # a pool for the Markdown bodies too
+root = Path(sys.argv[1])
+report = []
+for _ in range(2):  # a fresh Builder each time: nothing kept in memory
+    builder = Builder(root, BuildOptions(search=False, cards=False, jobs=2))
+    files = builder.build().files
+    report.append({"rendered": builder.pages.last_rendered_count,
+                   "pages": sum(1 for p in files if p.endswith(".html")),
+                   "bodies": len(builder.markdown_cache), "writes": builder._disk.stats.writes,
+                   "hits": builder._disk.stats.hits, "misses": builder._disk.stats.misses,
+                   "digest": sorted((p, hashlib.sha256(v).hexdigest()) for p, v in files.items())})
+print(json.dumps(report))
+"""
 
-    monkeypatch.setattr(pagecache, "PARALLEL_FROM", 2)
-    monkeypatch.setitem(map_ordered.__kwdefaults__, "serial_below", 2)  # a pool for Markdown too
+
+def test_entries_stored_by_worker_processes_are_reused_by_a_new_process(tmp_path):
+    """Markdown bodies and pages are stored by the pool workers that rendered them
+    (in a fresh process, so that the pools fork); a second Builder finds every one
+    of them and renders nothing, and the main process stored none of the bodies."""
+    if not sys.platform.startswith("linux"):
+        pytest.skip("workers are forked only on Linux")
     root = site(tmp_path)
-    first, files = build(root, jobs=2)
-    assert first.pages.last_rendered_count == html_pages(files)
-    assert first._disk.stats.writes == 0, "the workers stored the bodies, not this process"
-    second, again = build(root, jobs=2)
-    assert second.pages.last_rendered_count == 0
-    assert second._disk.stats.hits == len(second.markdown_cache) > 0
-    assert second._disk.stats.misses == 0
-    assert_equal(again, clean(root))
-    append(root, "posts/p.md")
-    third, edited = build(root, jobs=2)
-    assert 0 < third.pages.last_rendered_count < html_pages(edited)
-    assert_equal(edited, clean(root))
+    run = subprocess.run([sys.executable, "-c", WORKERS_SCRIPT, str(root)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    first, second = json.loads(run.stdout)
+    assert first["rendered"] == first["pages"] > 0
+    assert first["writes"] == 0, "the workers stored the bodies, not the main process"
+    assert second["rendered"] == 0
+    assert second["hits"] == second["bodies"] > 0 and second["misses"] == 0
+    assert second["digest"] == first["digest"]
+    got = Builder(root, OPTIONS).build().files
+    assert_equal(got, clean(root))
 
 
 @pytest.mark.parametrize("rel", ["case-studies/a.md", "posts/p.md", "modules/m/01-one.md",
