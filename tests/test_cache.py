@@ -251,3 +251,28 @@ def test_in_dir_names_the_cache_folder(tmp_path):
     assert (tmp_path / "elsewhere" / "images" / key[:2] / key).is_file()
     assert (tmp_path / "elsewhere" / "CACHEDIR.TAG").is_file()
     assert not (tmp_path / CACHE_DIR).exists()
+
+
+def test_an_entry_read_through_a_second_name(tmp_path):
+    """`get_bytes_at` reads an entry through a hard link of its file (how a build that
+    spills takes cached cards): the payload, its full SHA-256 and where it starts;
+    a damaged file is a miss and the entry is discarded; NullCache reads nothing."""
+    import hashlib
+
+    from folio.cache import PAYLOAD_OFFSET
+
+    cache = Cache(tmp_path, "og", "s")
+    key = cache.key("card")
+    cache.put_bytes(key, b"JPEG bytes")
+    link = tmp_path / "second-name"
+    os.link(cache.path_of(key), link)
+    data, digest = cache.get_bytes_at(key, link)
+    assert data == b"JPEG bytes" and digest == hashlib.sha256(data).hexdigest()
+    assert link.read_bytes()[PAYLOAD_OFFSET:] == data
+    damaged = bytearray(link.read_bytes())
+    damaged[-1] ^= 0xFF
+    other = tmp_path / "damaged"
+    other.write_bytes(bytes(damaged))
+    assert cache.get_bytes_at(key, other) is None
+    assert not cache.path_of(key).exists(), "the damaged entry is discarded by its key"
+    assert NullCache(tmp_path, "og").get_bytes_at(key, link) is None

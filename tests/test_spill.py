@@ -76,6 +76,61 @@ def test_a_warm_spilled_build_writes_nothing(site: Path, tmp_path: Path) -> None
     assert spill_folders(tmp_path) == []
 
 
+def cache_entries(site: Path, namespace: str) -> dict[Path, tuple[int, bytes]]:
+    folder = site / ".folio-cache" / namespace
+    return {p: (p.stat().st_ino, p.read_bytes()) for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("can_link", [True, False])
+def test_cached_cards_are_linked_into_the_spill_not_copied(
+        site: Path, tmp_path: Path, monkeypatch, can_link: bool) -> None:
+    """With a warm cache and a new output folder (a CI run), cards come from the cache
+    as second names in the spill (or copies where the file system cannot link); the
+    output equals a build without cache, and the cache is left as it was."""
+    options = BuildOptions(output=tmp_path / "out", search=False)
+    build(site, options)
+    clean = Builder(site, BuildOptions(search=False, cache=False)).build().files
+    shutil.rmtree(tmp_path / "out")
+    before = cache_entries(site, "og")
+    links = []
+    real_link = os.link
+
+    def link(src, dst, **kwargs):
+        if not can_link:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        links.append(Path(src))
+        return real_link(src, dst, **kwargs)
+
+    monkeypatch.setattr(os, "link", link)
+    result = build(site, options)
+    written = tree(tmp_path / "out")
+    written.pop(".folio-manifest")
+    assert written == {k: bytes(v) for k, v in clean.items()}
+    if can_link:
+        assert {p.parent.parent.name for p in links} == {"og"}
+        assert len(links) == sum(1 for k in result.files if k.startswith("og/")) > 0
+    assert cache_entries(site, "og") == before
+    out_inodes = {(tmp_path / "out" / k).stat().st_ino for k in result.files}
+    assert not out_inodes & {ino for ino, _ in before.values()}, "no output shares the cache's file"
+    assert spill_folders(tmp_path) == []
+
+
+def test_a_damaged_cached_card_is_drawn_again_through_its_link(site: Path, tmp_path: Path) -> None:
+    options = BuildOptions(output=tmp_path / "out", search=False)
+    build(site, options)
+    clean = Builder(site, BuildOptions(search=False, cache=False)).build().files
+    shutil.rmtree(tmp_path / "out")
+    entry = next(p for p in sorted((site / ".folio-cache" / "og").rglob("*")) if p.is_file())
+    data = bytearray(entry.read_bytes())
+    data[-10] ^= 0xFF  # same length, wrong bytes
+    entry.write_bytes(bytes(data))
+    build(site, options)
+    written = tree(tmp_path / "out")
+    written.pop(".folio-manifest")
+    assert written == {k: bytes(v) for k, v in clean.items()}
+    assert spill_folders(tmp_path) == []
+
+
 def test_spilled_search_bundle_is_written(site: Path, tmp_path: Path) -> None:
     from folio.search import pagefind_binary
 

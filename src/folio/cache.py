@@ -43,11 +43,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-__all__ = ["CACHE_DIR", "Cache", "CacheStats", "MISS", "NullCache", "code_fingerprint"]
+__all__ = ["CACHE_DIR", "PAYLOAD_OFFSET", "Cache", "CacheStats", "MISS", "NullCache", "code_fingerprint"]
 
 CACHE_DIR = ".folio-cache"
 MAGIC = b"FOLIOc\x00\x02"  # 2: SHA-256 payload digests
 _HEADER = struct.Struct(">8sc16s16sQ16s")
+PAYLOAD_OFFSET = _HEADER.size  # where an entry's payload starts in its file
 _KIND_BYTES = b"B"
 _KIND_PICKLE = b"P"
 _DEFAULT_MAX_BYTES = 512 * 1024 * 1024
@@ -195,6 +196,16 @@ class Cache:
         """The bytes stored under ``key``, or None on a miss (or a discarded entry)."""
         return self._read(key, _KIND_BYTES)
 
+    def path_of(self, key: str) -> Path:
+        """Where the entry for ``key`` is kept (it may not exist)."""
+        return self._path(key)
+
+    def get_bytes_at(self, key: str, path: str | os.PathLike) -> tuple[bytes, str] | None:
+        """Like :meth:`get_bytes`, read through `path`, a second name (hard link) of
+        the entry's file; also the payload's SHA-256 (hex). The payload starts at
+        :data:`PAYLOAD_OFFSET` in that file. A damaged entry is discarded by its key."""
+        return self._read_checked(key, _KIND_BYTES, path)
+
     def get(self, key: str, default: Any = MISS) -> Any:
         """The value stored under ``key``, or ``default`` on a miss."""
         payload = self._read(key, _KIND_PICKLE)
@@ -265,7 +276,13 @@ class Cache:
         return self.dir / key[:2] / key
 
     def _read(self, key: str, kind: bytes) -> bytes | None:
-        path = self._path(key)
+        found = self._read_checked(key, kind, None)
+        return None if found is None else found[0]
+
+    def _read_checked(self, key: str, kind: bytes,
+                      path: str | os.PathLike | None) -> tuple[bytes, str] | None:
+        """The payload of `key`'s entry (read at `path` if given) and its SHA-256 (hex)."""
+        path = self._path(key) if path is None else path
         try:
             with open(path, "rb") as fh:  # header and payload apart: no copy of the payload
                 header, payload = fh.read(_HEADER.size), fh.read()
@@ -276,15 +293,16 @@ class Cache:
             self.stats.misses += 1
             return None
         try:
-            self._check(header, payload, kind)
+            digest = self._check(header, payload, kind)
         except _CorruptEntry:
             self._discard(key, counted_hit=False)
             return None
         self._used.add(key)
         self.stats.hits += 1
-        return payload
+        return payload, digest
 
-    def _check(self, header: bytes, payload: bytes, kind: bytes) -> None:
+    def _check(self, header: bytes, payload: bytes, kind: bytes) -> str:
+        """The payload's SHA-256 (hex) if the entry is sound, else _CorruptEntry."""
         if len(header) < _HEADER.size:
             raise _CorruptEntry("short")
         magic, got_kind, version, salt, length, digest = _HEADER.unpack(header)
@@ -292,8 +310,12 @@ class Cache:
             raise _CorruptEntry("magic or kind")
         if version != self._version_digest or salt != self._salt_digest:
             raise _CorruptEntry("foreign version or salt")
-        if len(payload) != length or _payload_digest(payload) != digest:
+        if len(payload) != length:
             raise _CorruptEntry("damaged payload")
+        full = hashlib.sha256(payload).digest()
+        if full[:16] != digest:
+            raise _CorruptEntry("damaged payload")
+        return full.hex()
 
     def _write(self, key: str, kind: bytes, payload: bytes) -> None:
         path = self._path(key)
@@ -352,7 +374,8 @@ class NullCache(Cache):
     def __init__(self, root: Path | None = None, namespace: str = "null", salt: str = "") -> None:
         super().__init__(Path(root or "."), namespace, salt, version="null")
 
-    def _read(self, key: str, kind: bytes) -> bytes | None:
+    def _read_checked(self, key: str, kind: bytes,
+                      path: str | os.PathLike | None) -> tuple[bytes, str] | None:
         self.stats.misses += 1
         return None
 

@@ -28,11 +28,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .cache import PAYLOAD_OFFSET
 from .images import open_cache
 from .jpegrows import JpegRows
 from .model import Site
 from .parallel import map_ordered
-from .spill import Output, Spill
+from .spill import Output, Spill, Spilled
 from .urls import output_path
 
 __all__ = ["CARD_SIZE", "CARD_VERSION", "DEFAULT_COLORS", "CardSpec", "card_specs",
@@ -223,9 +224,9 @@ def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
     for spec in pages:
         path = output_path(card_url(spec.url))
         key = cache.key(common, photo_hash, spec.title, spec.subtitle)
-        cached = cache.get_bytes(key)
-        if cached is not None:
-            out[path] = cached if spill is None else spill.put(cached)
+        found = _cached_card(cache, key, spill)
+        if found is not None:
+            out[path] = found
         else:
             todo.append((path, key, spec))
     # Processes, not threads: drawing and zlib hold the GIL.
@@ -237,6 +238,24 @@ def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
         out[path] = card
     counters["renders"] += len(todo)
     return dict(sorted(out.items()))
+
+
+def _cached_card(cache: Any, key: str, spill: Spill | None) -> Output | None:
+    """The card kept under `key`, checked. With a spill, the entry's file is given a
+    second name in it and checked through that name, so the write copies exactly
+    the checked bytes, and no byte is copied before then."""
+    if spill is not None:
+        linked = spill.link(cache.path_of(key))
+        if linked is not None:
+            found = cache.get_bytes_at(key, linked)
+            if found is None:
+                return None
+            data, sha256 = found
+            return Spilled(linked, PAYLOAD_OFFSET, len(data), sha256)
+    cached = cache.get_bytes(key)
+    if cached is None or spill is None:
+        return cached
+    return spill.put(cached)
 
 
 _DRAWING: tuple | None = None

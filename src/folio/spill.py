@@ -15,6 +15,10 @@ step (measured on ext4: 0.05 ms on a quiet disk, up to 1.2 ms under write-back,
 against 0.02 ms to append 30 KB), and a warm build whose files are all
 unchanged then creates none.
 
+A finished file that already sits on the same file system, such as a social
+card in the build cache, is not copied in: :meth:`Spill.link` gives it a second
+name in the folder, and the build holds that name with the offset of the bytes.
+
 The folder, ``.folio-spill-<pid>-<output name>``, is only ever folio's: it holds
 flat files named ``<pid>-<n>.out`` and nothing else, and is removed when the
 write ends. A killed build leaves it behind; the next write of the same output
@@ -172,6 +176,18 @@ class Spill:
         found = Spilled(self._path, self._offset, len(data), hashlib.sha256(data).hexdigest())
         self._offset += len(data)
         return found
+
+    def link(self, source: str | os.PathLike) -> str | None:
+        """A second name in the spill for a finished file, such as a cache entry: its
+        bytes then stay put whatever later happens to `source`, and none are copied.
+        None if `source` is missing or this file system cannot link it here."""
+        name = f"{self._base}{os.getpid()}-{self._files}.out"
+        try:
+            os.link(source, name, follow_symlinks=False)
+        except OSError:
+            return None
+        self._files += 1
+        return name
 
     def put_all(self, files: dict[str, bytes]) -> dict[str, Spilled]:
         """Spill every file of `files`, emptying it as it goes (each bytes object is
