@@ -306,14 +306,15 @@ class PageRenderer:
         saving = (self.disk is not None and not in_memory and key_digest is not None
                   and None not in self._body_digests(rendered).values())
         fresh = {}
+        stored: dict[str, bytes] = {}  # output path -> digest of the entry its worker wrote
         proxy = self.proxy
-        for url, html, got, read_all, stored in self._run(env, plan, proxy, redo,
-                                                          self.disk if saving else None):
+        for url, html, got, read_all, entry in self._run(env, plan, proxy, redo,
+                                                         self.disk if saving else None):
             path = self._path(url)
             fresh[path] = html
             reads[url] = (got, read_all)
-            if stored is not None:
-                self.disk.stored[path] = stored  # type: ignore[union-attr]
+            if entry is not None:
+                stored[path] = entry
         pages.update(fresh)
         pages = {self._path(job.url): pages[self._path(job.url)] for job in plan.jobs}
         machine: dict[str, Any] | None = None
@@ -332,7 +333,7 @@ class PageRenderer:
         self.last_rendered_count = len(redo)
         self.last_rendered = tuple(plan.jobs[i].url for i in redo)
         if saving and (fresh or changed):
-            self._save(rendered, pages, machine, fresh)
+            self._save(rendered, pages, machine, fresh, stored)
         return {**pages, **machine}
 
     def _plan(self, site: Site, rendered: Mapping[str, Any], images: Mapping[str, Any] | None,
@@ -403,16 +404,17 @@ class PageRenderer:
         return self.disk.read(path, digest) if digest is not None and self.disk else None
 
     def _save(self, rendered: Mapping[str, Any], pages: dict[str, Output],
-              machine: dict[str, bytes], fresh: dict[str, Output]) -> None:
-        """Write what changed: entries for new bytes, then the index."""
+              machine: dict[str, bytes], fresh: dict[str, Output],
+              stored: Mapping[str, bytes]) -> None:
+        """Write what changed: entries for new bytes (those in `stored`, by digest, the
+        workers wrote already), then the index. Only called when `render` may save."""
         prev = self.previous
-        assert prev is not None and self.disk is not None
+        assert prev is not None and self.disk is not None and prev.key_digest is not None
         bodies = self._body_digests(rendered)
-        if prev.key_digest is None or any(d is None for d in bodies.values()):
-            return
+        self.disk.stored.update(stored)
         digests = self.file_digests
         for path, data in fresh.items():
-            digests[path] = _file_digest(data)
+            digests[path] = stored.get(path) or _file_digest(data)
         files = {**pages, **machine}
         digests = {path: digests[path] for path in files}
         self.file_digests = digests
