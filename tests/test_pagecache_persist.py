@@ -102,8 +102,8 @@ for _ in range(2):  # a fresh Builder each time: nothing kept in memory
     files = builder.build().files
     report.append({"rendered": builder.pages.last_rendered_count,
                    "pages": sum(1 for p in files if p.endswith(".html")),
-                   "bodies": len(builder.markdown_cache), "writes": builder._disk.stats.writes,
-                   "hits": builder._disk.stats.hits, "misses": builder._disk.stats.misses,
+                   "bodies": len(builder.bodies.memory), "writes": builder.bodies.disk.stats.writes,
+                   "hits": builder.bodies.disk.stats.hits, "misses": builder.bodies.disk.stats.misses,
                    "digest": sorted((p, hashlib.sha256(v).hexdigest()) for p, v in files.items())})
 print(json.dumps(report))
 """

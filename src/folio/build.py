@@ -17,23 +17,23 @@ import stat
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
-from functools import partial
 from pathlib import Path
 from typing import Any
 
+from .bodies import MarkdownStage
 from .cache import FileBytes
 from .config import find_site_root
 from .errors import BuildFailed, Diagnostic, FolioError, Report
 from .link import entity_index, link_site
 from .load import SECTIONS, TOP_FILES, EntityMemo, ParseCache, content_paths, load_site
-from .markdown import MarkdownContext, MarkdownJob, Rendered, Result, render
+from .markdown import MarkdownContext, Rendered
 from .model import Site
 from .pagecache import PageRenderer, structure_of, template_fingerprint
-from .parallel import map_ordered
-from .spill import Output, Spill, Spilled, digest_of
+from .spill import Output, Spill, Spilled
 from .stagememo import StageMemo, TemplateBytecodeCache
+from .stages import SearchRun, start_search
 
-__all__ = ["BuildOptions", "BuildResult", "Builder", "build", "markdown_jobs"]
+__all__ = ["BuildOptions", "BuildResult", "Builder", "build"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,38 +89,6 @@ class _Timer:
             self.progress(stage)
 
 
-def markdown_jobs(site: Site, memo: dict[int, tuple] | None = None) -> list[MarkdownJob]:
-    """Every Markdown body in the site, keyed by the entity it belongs to.
-
-    `memo` (id(entity) -> (entity, job), from the last call) keeps the job object
-    of every entity the loader handed back unchanged, so the Markdown stage can
-    tell unchanged bodies by identity instead of comparing every text.
-    """
-    seen = {} if memo is None else memo
-    fresh: dict[int, tuple] = {}
-
-    def job(entity: Any, key: str, path: str, trusted: bool = True) -> MarkdownJob:
-        hit = seen.get(id(entity))
-        if hit is None or hit[0] is not entity or hit[1].trusted != trusted:
-            hit = (entity, MarkdownJob(key, path, entity.body.text, entity.body.line, trusted))
-        fresh[id(entity)] = hit
-        return hit[1]
-
-    jobs = [job(site.profile, "profile.md", "profile.md")]
-    for item in (*site.case_studies, *site.services, *site.posts, *site.pages):
-        jobs.append(job(item, item.key, item.source.path))
-    for skill in site.skills:
-        if skill.body:
-            jobs.append(job(skill, skill.key, skill.source.path))
-    for module in site.modules:
-        for lesson in module.lessons:
-            jobs.append(job(lesson, lesson.key, lesson.source.path, trusted=not module.imported))
-    if memo is not None:
-        memo.clear()
-        memo.update(fresh)
-    return jobs
-
-
 class Builder:
     """Builds one site folder to memory, again and again, reusing pure results."""
 
@@ -131,14 +99,11 @@ class Builder:
         self.entity_memo = EntityMemo()
         self._link_memo: tuple | None = None
         self.file_cache = FileBytes()
-        self.markdown_cache: dict[tuple, Result] = {}
+        self.bodies = MarkdownStage(self.root, options.cache, options.jobs)
         self.pages = PageRenderer(options.jobs, cache_root=self.root if options.cache else None)
         self.progress: Callable[[str], None] | None = None  # told as each stage ends
         self.memo = StageMemo(self.root, options.cache)
         self._sources: dict[str, bytes] | None = None  # the last clean walk, for `changed` builds
-        self._job_memo: dict[int, tuple] = {}  # markdown_jobs: id(entity) -> (entity, job)
-        self._md_state: tuple | None = None  # the Markdown context of the last build
-        self._md_last: dict[str, tuple[MarkdownJob, Result]] = {}
         self.spill: Spill | None = None  # set: large outputs wait on disk (see folio.spill)
 
     # -- stages -------------------------------------------------------------------
@@ -215,65 +180,6 @@ class Builder:
                            tuple(report.warnings[marks[1]:]))
         return site
 
-    def _disk_cache(self, ctx: MarkdownContext) -> Any:
-        """The persistent Markdown cache, salted with what changes every result."""
-        from .cache import Cache, NullCache
-
-        salt = f"{ctx.base_path}|{ctx.raw_html}"
-        if not self.options.cache:
-            return NullCache()
-        if getattr(self, "_disk", None) is None or self._disk.salt != salt:
-            self._disk = Cache(self.root, "markdown", salt)
-        return self._disk
-
-    def _render_markdown(self, site: Site, ctx: MarkdownContext,
-                         report: Report) -> dict[str, Rendered]:
-        """Render every body, reusing results whose inputs and link targets are unchanged.
-
-        When the context (link targets, images) equals the last build's, a job that is
-        the very object of last time reuses its result at once; anything else is looked
-        up by content in memory, then on disk, and checked against the context.
-        """
-        from .cache import MISS
-
-        jobs = markdown_jobs(site, self._job_memo)
-        state = (ctx.base_path, ctx.raw_html, ctx.urls, ctx.images)
-        last = self._md_last if self._md_state == state else {}
-        disk = self._disk_cache(ctx)
-        results: dict[str, Result] = {}
-        todo: list[tuple[tuple, MarkdownJob]] = []
-        for job in jobs:
-            same = last.get(job.key)
-            if same is not None and same[0] is job:
-                results[job.key] = same[1]
-                continue
-            key = (job, ctx.base_path, ctx.raw_html)
-            hit = self.markdown_cache.get(key)
-            if hit is None:
-                hit = disk.get(disk.key(job.path, job.text, str(job.line), str(job.trusted)))
-                hit = None if hit is MISS else hit
-            if isinstance(hit, Result) and _still_valid(hit, ctx):
-                results[job.key] = hit
-                self.markdown_cache[key] = hit
-            else:
-                todo.append((key, job))
-        # Each process stores what it rendered in `disk`, so the writes are spread
-        # over the cores and overlap the rendering instead of following it.
-        fresh = map_ordered(_render_in_worker, [j for _, j in todo], self.options.jobs,
-                            initializer=_init_worker, initargs=(ctx, disk))
-        for (key, job), result in zip(todo, fresh, strict=True):
-            results[job.key] = result
-            self.markdown_cache[key] = result
-        if len(self.markdown_cache) > 2 * len(jobs):
-            live = {(job, ctx.base_path, ctx.raw_html) for job in jobs}
-            self.markdown_cache = {k: v for k, v in self.markdown_cache.items() if k in live}
-        self._md_state = state
-        self._md_last = {job.key: (job, results[job.key]) for job in jobs}
-        for result in results.values():
-            for d in result.diagnostics:
-                (report.errors if d.severity == "error" else report.warnings).append(d)
-        return {k: r.rendered for k, r in results.items()}
-
     def build(self, changed: Iterable[Path] | None = None) -> BuildResult:
         """Load, check and render the whole site to memory. Raises BuildFailed.
 
@@ -322,7 +228,7 @@ class Builder:
         images = self._process_images(site, report, files)
         timer.lap("images")
         ctx = MarkdownContext(site.config.base_path, urls, images, site.config.raw_html)
-        rendered = self._render_markdown(site, ctx, report)
+        rendered = self.bodies.render(site, ctx, report)
         timer.lap("markdown")
         _fail_with_sources(report, sources)
 
@@ -428,41 +334,10 @@ class Builder:
 
     def _module_packages(self, site: Site, rendered: Mapping[str, Rendered],
                          loaded: Mapping[str, bytes]) -> dict[str, Output]:
-        """Three LMS packages per module, cached per module, the missing ones built on all cores.
-        `loaded`: the content files this build read (module and lesson files among them).
-        With a spill, packages go to disk (and the cache) in the process that made them."""
-        if not site.modules:
-            return {}
+        from .stages import module_packages
 
-        def read(rel: str) -> bytes:
-            data = loaded.get(rel)
-            return data if data is not None else self._read_site_file(rel)
-
-        from .modules.packages import code_stamp
-
-        common = (site.config, site.profile, tuple((m.slug, m.title, m.url) for m in site.modules),
-                  self._asset_stamps(site), code_stamp())
-        spill = self.spill
-        out: dict[str, Output] = {}
-        todo = []
-        for i, module in enumerate(site.modules):
-            sources = [(rel, read(rel)) for rel in
-                       (module.source.path, *(lesson.source.path for lesson in module.lessons))]
-            inputs = (common, module, tuple(rendered.get(lesson.key) for lesson in module.lessons),
-                      sources)
-            digest, found = self.memo.get("packages", module.slug, inputs)
-            if found is None:
-                todo.append((i, inputs, digest))
-            else:
-                out.update(found if spill is None else spill.put_all(found))
-        built = map_ordered(_package_module, [(i, digest) for i, _, digest in todo],
-                            self.options.jobs, initializer=_init_packages, serial_below=4,
-                            initargs=(site, rendered, self._read_site_file, self.memo, spill))
-        for (i, inputs, digest), files in zip(todo, built, strict=True):
-            if spill is None:  # else the worker saved them (it had the bytes)
-                self.memo.put("packages", site.modules[i].slug, inputs, digest, files)
-            out.update(files)
-        return out
+        return module_packages(site, rendered, loaded, self._read_site_file, self.memo, self.spill,
+                               self.options.jobs, self._asset_stamps(site))
 
     def _read_site_file(self, rel: str) -> bytes:
         return self.file_cache.read(self.root / rel, rel)
@@ -470,96 +345,11 @@ class Builder:
     def _search_on(self, site: Site) -> bool:
         return site.config.search if self.options.search is None else self.options.search
 
-    def _start_search(self, site: Site, pages: Mapping[str, Output]) -> _Search:
-        """The search index from memory or .folio-cache/ when its input is unchanged,
-        else a Pagefind run started now and collected by `finish()`."""
+    def _start_search(self, site: Site, pages: Mapping[str, Output]) -> SearchRun:
+        """Pagefind indexes while the stages after the pages run (see folio.stages)."""
         if not self._search_on(site):
-            return _Search(spill=self.spill)
-        from .search import Indexing, page_filters
-
-        filters = page_filters(site)
-        # Only the pages Pagefind reads: an edit that changes no indexed page (the
-        # home page, a listing, a service) reuses the index.
-        html = {p: pages[p] for p in filters if p in pages}
-        inputs = (sorted((p, digest_of(b)) for p, b in html.items()), site.config.base_path,
-                  filters)
-        digest, found = self.memo.get("search", "", inputs)
-        if found is not None:
-            return _Search(found, spill=self.spill)
-        return _Search(None, Indexing(html, filters),
-                       partial(self.memo.put, "search", "", inputs, digest), self.spill)
-
-
-@dataclass(slots=True)
-class _Search:
-    """The search stage's result: ready, or a Pagefind run to wait for and remember."""
-
-    ready: dict[str, bytes] | None = None
-    running: Any = None
-    remember: Callable[[dict[str, bytes]], None] | None = None
-    spill: Spill | None = None
-
-    def finish(self) -> dict[str, Output]:
-        if self.running is not None:
-            self.ready = self.running.finish()
-            self.running = None
-            if self.remember is not None:
-                self.remember(self.ready)
-        if self.spill is None or not self.ready:
-            return self.ready or {}
-        ready, self.ready = self.ready, None
-        return self.spill.put_all(ready)
-
-    def cancel(self) -> None:
-        if self.running is not None:
-            self.running.cancel()
-            self.running = None
-
-
-_PACKAGING: tuple | None = None
-
-
-def _init_packages(site: Site, rendered: Mapping[str, Rendered], read_file: Callable,
-                   memo: StageMemo, spill: Spill | None) -> None:
-    global _PACKAGING
-    _PACKAGING = (site, rendered, read_file, memo, spill)
-
-
-def _package_module(item: tuple[int, str]) -> dict[str, Output]:
-    """One module's packages; with a spill, cached and spilled here, not in the parent."""
-    from .modules.packages import module_packages
-
-    assert _PACKAGING is not None
-    site, rendered, read_file, memo, spill = _PACKAGING
-    index, digest = item
-    files = module_packages(site, site.modules[index], rendered, read_file)
-    if spill is None:
-        return files
-    memo.save("packages", digest, files)
-    return spill.put_all(files)
-
-
-def _still_valid(result: Result, ctx: MarkdownContext) -> bool:
-    """A cached body is reusable while every link target and image resolves the same."""
-    return (all(ctx.urls.get(p) == u for p, u in result.deps)
-            and all(ctx.images.get(p) == info for p, info in result.image_infos))
-
-
-_WORKER_CTX: tuple[MarkdownContext, Any] | None = None
-
-
-def _init_worker(ctx: MarkdownContext, disk: Any) -> None:
-    global _WORKER_CTX
-    _WORKER_CTX = (ctx, disk)
-
-
-def _render_in_worker(job: MarkdownJob) -> Result:
-    """One body, rendered and stored in the persistent cache by this process."""
-    assert _WORKER_CTX is not None
-    ctx, disk = _WORKER_CTX
-    result = render(job, ctx)
-    disk.put(disk.key(job.path, job.text, str(job.line), str(job.trusted)), result)
-    return result
+            return SearchRun(spill=self.spill)
+        return start_search(site, pages, self.memo, self.spill)
 
 
 def _fail_with_sources(report: Report, sources: Mapping[str, bytes]) -> None:

@@ -1,0 +1,131 @@
+"""Two stages of the build after the pages: LMS packages and the search index.
+
+Both are reused through the stage memo (:mod:`folio.stagememo`) while what they
+read is unchanged, and both work beside the main process: packages are built on
+all cores, each worker caching and spilling its own; Pagefind indexes in its own
+process while the build draws the social cards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from .markdown import Rendered
+from .model import Site
+from .parallel import map_ordered
+from .spill import Output, Spill, digest_of
+from .stagememo import StageMemo
+
+__all__ = ["SearchRun", "module_packages", "start_search"]
+
+
+def module_packages(site: Site, rendered: Mapping[str, Rendered], loaded: Mapping[str, bytes],
+                    read_file: Callable[[str], bytes], memo: StageMemo, spill: Spill | None,
+                    jobs: int | None, asset_stamps: tuple) -> dict[str, Output]:
+    """Three LMS packages per module, cached per module, the missing ones built on all cores.
+
+    `loaded`: the content files this build read (module and lesson files among them);
+    `read_file(rel)`: any other site file's bytes. With a spill, packages go to disk
+    (and the cache) in the process that made them.
+    """
+    if not site.modules:
+        return {}
+    from .modules.packages import code_stamp
+
+    def read(rel: str) -> bytes:
+        data = loaded.get(rel)
+        return data if data is not None else read_file(rel)
+
+    common = (site.config, site.profile, tuple((m.slug, m.title, m.url) for m in site.modules),
+              asset_stamps, code_stamp())
+    out: dict[str, Output] = {}
+    todo = []
+    for i, module in enumerate(site.modules):
+        sources = [(rel, read(rel)) for rel in
+                   (module.source.path, *(lesson.source.path for lesson in module.lessons))]
+        inputs = (common, module, tuple(rendered.get(lesson.key) for lesson in module.lessons),
+                  sources)
+        digest, found = memo.get("packages", module.slug, inputs)
+        if found is None:
+            todo.append((i, inputs, digest))
+        else:
+            out.update(found if spill is None else spill.put_all(found))
+    built = map_ordered(_package_module, [(i, digest) for i, _, digest in todo], jobs,
+                        initializer=_init_packages, serial_below=4,
+                        initargs=(site, rendered, read_file, memo, spill))
+    for (i, inputs, digest), files in zip(todo, built, strict=True):
+        if spill is None:  # else the worker saved them (it had the bytes)
+            memo.put("packages", site.modules[i].slug, inputs, digest, files)
+        out.update(files)
+    return out
+
+
+_PACKAGING: tuple | None = None
+
+
+def _init_packages(site: Site, rendered: Mapping[str, Rendered], read_file: Callable,
+                   memo: StageMemo, spill: Spill | None) -> None:
+    global _PACKAGING
+    _PACKAGING = (site, rendered, read_file, memo, spill)
+
+
+def _package_module(item: tuple[int, str]) -> dict[str, Output]:
+    """One module's packages; with a spill, cached and spilled here, not in the parent."""
+    from .modules.packages import module_packages as make
+
+    assert _PACKAGING is not None
+    site, rendered, read_file, memo, spill = _PACKAGING
+    index, digest = item
+    files = make(site, site.modules[index], rendered, read_file)
+    if spill is None:
+        return files
+    memo.save("packages", digest, files)
+    return spill.put_all(files)
+
+
+def start_search(site: Site, pages: Mapping[str, Output], memo: StageMemo,
+                 spill: Spill | None) -> SearchRun:
+    """The search index from the memo when its input is unchanged, else a Pagefind
+    run started now and collected by `SearchRun.finish()`."""
+    from .search import Indexing, page_filters
+
+    filters = page_filters(site)
+    # Only the pages Pagefind reads: an edit that changes no indexed page (the
+    # home page, a listing, a service) reuses the index.
+    html = {p: pages[p] for p in filters if p in pages}
+    inputs = (sorted((p, digest_of(b)) for p, b in html.items()), site.config.base_path, filters)
+    digest, found = memo.get("search", "", inputs)
+    if found is not None:
+        return SearchRun(found, spill=spill)
+    return SearchRun(None, Indexing(html, filters), partial(memo.put, "search", "", inputs, digest),
+                     spill)
+
+
+@dataclass(slots=True)
+class SearchRun:
+    """The search stage's result: ready (or none: search is off), or a Pagefind run
+    to wait for and remember."""
+
+    ready: dict[str, bytes] | None = None
+    running: Any = None
+    remember: Callable[[dict[str, bytes]], None] | None = None
+    spill: Spill | None = None
+
+    def finish(self) -> dict[str, Output]:
+        if self.running is not None:
+            self.ready = self.running.finish()
+            self.running = None
+            if self.remember is not None:
+                self.remember(self.ready)
+        if self.spill is None or not self.ready:
+            return self.ready or {}
+        ready, self.ready = self.ready, None
+        return self.spill.put_all(ready)
+
+    def cancel(self) -> None:
+        if self.running is not None:
+            self.running.cancel()
+            self.running = None
