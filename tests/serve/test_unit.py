@@ -9,17 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from folio.server import (
-    LiveState,
-    allowed_set,
-    host_allowed,
-    inject_script,
-    normalise_host,
-    origin_allowed,
-    reload_snippet,
-    restyled_only,
-    route,
-)
+from folio.livereload import LiveState, inject_script, reload_snippet, restyled_only
+from folio.routing import route
+from folio.server import allowed_set, host_allowed, normalise_host, origin_allowed
 from folio.watch import ChangeQueue, is_ignored, is_junk
 
 FILES = {"index.html": b"home", "about/index.html": b"about", "theme/css/site.css": b"css",
