@@ -12,8 +12,9 @@ from folio_testing import Symlink
 from folio.build import Builder, BuildOptions
 from folio.errors import BuildFailed, Report
 from folio.link import link_site
-from folio.load import is_junk, load_site
+from folio.load import load_site
 from folio.model import PartialDate
+from folio.sitefiles import is_junk
 
 
 def load(root, **kw):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from folio_testing import EXAMPLE_SITE
 
-from folio import load as load_module
+from folio import loadmemo as load_module
 from folio.build import Builder, BuildOptions
 from folio.errors import BuildFailed
 from folio.yamlload import Marked, MarkedList, freeze, load_yaml, thaw

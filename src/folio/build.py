@@ -25,10 +25,12 @@ from .cache import FileBytes
 from .config import find_site_root
 from .errors import BuildFailed, Diagnostic, FolioError, Report
 from .link import entity_index, link_site
-from .load import SECTIONS, TOP_FILES, EntityMemo, ParseCache, content_paths, load_site
+from .load import load_site
+from .loadmemo import EntityMemo, ParseCache
 from .markdown import MarkdownContext, Rendered
 from .model import Site
 from .pagecache import PageRenderer, structure_of, template_fingerprint
+from .sitefiles import SECTIONS, TOP_FILES, content_paths
 from .spill import Output, Spill, Spilled
 from .stagememo import StageMemo, TemplateBytecodeCache
 from .stages import SearchRun, start_search

@@ -1,19 +1,18 @@
-"""Site folder -> content model. Discovery, reading and schema checks; no HTML.
+"""Site folder -> content model: reading, front matter and schema checks; no HTML.
 
-`read_sources` finds the content files (skipping editor junk, confining
-symlinks to the site) and returns their bytes; `load_site` parses them into a
+`load_site` parses the content files (found by :mod:`folio.sitefiles`) into a
 `LoadedSite` of model objects plus every `Ref` that link.py must resolve.
-Parsing one file is pure (bytes -> SourceText), so the Builder caches it by
-content hash and a rebuild re-parses only what changed.
+Parsing one file is pure (bytes -> SourceText), so the Builder keeps parses and
+the entities made from them by content hash (:mod:`folio.loadmemo`) and a
+rebuild re-parses only what changed.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import hashlib
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -22,16 +21,13 @@ from .config import load_config
 from .errors import FolioError, Report
 from .frontmatter import SourceText, decode, read_front_matter
 from .load_modules import load_module
+from .loadmemo import EntityMemo
 from .schema import Fields, Ref, valid_id, zone
+from .sitefiles import read_sources, walk
 from .urls import case_study_url, check_slug, file_slug, page_url, post_url, service_url, skill_url
-from .yamlload import Marked, freeze, load_yaml, thaw
+from .yamlload import Marked, load_yaml
 
-__all__ = ["EntityMemo", "LoadedSite", "ParseCache", "read_sources", "load_site", "is_junk"]
-
-SECTIONS = ("case-studies", "skills", "services", "posts", "pages")
-TOP_FILES = ("profile.md", "skills.yaml", "testimonials.yaml")
-JUNK_NAMES = frozenset({".DS_Store", "Thumbs.db", "desktop.ini", "4913"})
-_NONE_HIDDEN: frozenset[tuple[str, str]] = frozenset()
+__all__ = ["LoadedSite", "load_site", "today"]
 
 CASE_FIELDS = ("title", "slug", "summary", "client", "role", "start", "end", "tracks", "skills",
                "outcomes", "cover", "gallery", "testimonial", "links", "featured", "draft",
@@ -47,203 +43,12 @@ PROFILE_FIELDS = ("name", "headline", "location", "photo", "email", "links", "la
 TESTIMONIAL_FIELDS = ("id", "quote", "author", "role", "company", "case_study")
 
 
-def is_junk(name: str) -> bool:
-    """Editor and OS droppings that are never content (RELIABILITY item 28)."""
-    return (name.startswith((".", "#")) or name.endswith(("~", ".swp", ".swo", ".swx", ".tmp"))
-            or "___jb_" in name or name in JUNK_NAMES)
-
-
-@dataclass(slots=True)
-class ParseCache:
-    """Parsed files by content hash: a rebuild parses only files whose bytes changed.
-
-    Between processes the parses live in `.folio-cache/parse/` as plain data (front
-    matter with its marks, where the body starts), so a warm `folio build` decodes
-    each file but parses no YAML; YAML is most of the load stage.
-    """
-
-    entries: dict[tuple[str, str], SourceText] = field(default_factory=dict)
-    latest: dict[str, tuple[str, str]] = field(default_factory=dict)  # rel -> key last parsed
-    stored: dict[tuple[str, str], tuple] = field(default_factory=dict)  # key -> frozen parse
-    parsed: int = 0  # files parsed, not restored, since the last save
-
-    def parse(self, rel: str, data: bytes) -> SourceText:
-        key = (rel, hashlib.blake2b(data, digest_size=16).hexdigest())
-        self.latest[rel] = key
-        hit = self.entries.get(key)
-        if hit is None:
-            kept = self.stored.get(key)
-            if kept is not None:
-                hit = _restored(data, rel, kept)
-            else:
-                hit = read_front_matter(data, rel, max_bytes=len(data))  # the loader applies the site's cap
-                self.parsed += 1
-            self.entries[key] = hit
-        return hit
-
-    def load(self, cache: Any) -> None:
-        """The parses a build in another process saved (a damaged entry is a miss)."""
-        found = cache.get(cache.key("parses"), None)
-        if isinstance(found, dict):
-            self.stored = found
-
-    def save(self, cache: Any) -> None:
-        """Save the live files' parses if any was parsed, not restored; then forget the
-        saved forms (what they held is in `entries` now)."""
-        if self.parsed:
-            stored = {}
-            for key in self.latest.values():
-                st = self.entries.get(key)
-                if st is not None:
-                    stored[key] = (self.stored.get(key)
-                                   or (freeze(st.meta), st.body_line, len(st.head)))
-            cache.put(cache.key("parses"), stored)
-            self.parsed = 0
-        self.stored = {}
-
-    def retain(self, live: set[str]) -> None:
-        """Keep the latest version of each live file (older ones are edits gone by)."""
-        self.latest = {rel: key for rel, key in self.latest.items() if rel in live}
-        self.entries = {k: v for k, v in self.entries.items() if self.latest.get(k[0]) == k}
-
-
-def _restored(data: bytes, rel: str, kept: tuple) -> SourceText:
-    """A saved parse of these very bytes: decoded again, the YAML not parsed again."""
-    meta, body_line, head_length = kept
-    text = decode(data, rel, max_bytes=len(data))
-    return SourceText(thaw(meta), text[head_length:], body_line, text[:head_length])
-
-
-@dataclass(slots=True)
-class EntityMemo:
-    """What loading one file produced (entity, refs, diagnostics), by its bytes.
-
-    Valid for one configuration; a rebuild after a one-file edit re-checks only
-    that file instead of re-validating every entity of the site.
-    """
-
-    key: tuple = ()
-    entries: dict[tuple, tuple] = field(default_factory=dict)
-    used: set[tuple] = field(default_factory=set)
-
-    def begin(self, config: m.SiteConfig, drafts: bool) -> None:
-        if self.key != (config, drafts):
-            self.key, self.entries = (config, drafts), {}
-        self.used = set()
-
-    def end(self) -> None:
-        if len(self.entries) != len(self.used):  # every used key has an entry
-            self.entries = {k: v for k, v in self.entries.items() if k in self.used}
-
-    def run(self, key: tuple, loader: _Loader, make: Callable[..., Any], *args: Any) -> Any:
-        """make(*args), or a replay of what it did last time for the same inputs."""
-        self.used.add(key)
-        hit = self.entries.get(key)
-        report = loader.report
-        if hit is not None:
-            item, refs, errors, warnings, hidden = hit
-        else:
-            marks = (len(loader.refs), len(report.errors), len(report.warnings), set(loader.hidden))
-            item = make(*args)
-            refs = tuple(loader.refs[marks[0]:])
-            errors = tuple(report.errors[marks[1]:])
-            warnings = tuple(report.warnings[marks[2]:])
-            hidden = frozenset(loader.hidden - marks[3]) or _NONE_HIDDEN  # one empty set for all
-            self.entries[key] = (item, refs, errors, warnings, hidden)
-            return item
-        loader.refs.extend(refs)
-        report.errors.extend(errors)
-        report.warnings.extend(warnings)
-        loader.hidden.update(hidden)
-        return item
-
-
 @dataclass(frozen=True, slots=True)
 class LoadedSite:
     site: m.Site
     refs: tuple[Ref, ...]
     hidden: frozenset[tuple[str, str]]
     sources: dict[str, bytes]  # content files read, by site-relative path
-
-
-def _check_link(path: Path, root: Path, rel: str) -> None:
-    """Symlinks may point inside the site; outside, dangling or looping is an error."""
-    if not path.is_symlink():
-        return
-    try:
-        target = path.resolve(strict=True)
-    except (OSError, RuntimeError):
-        raise FolioError("symlink is dangling or loops", rel,
-                         hint="remove it or point it at a file inside the site") from None
-    if os.path.commonpath([str(target), str(root)]) != str(root):
-        raise FolioError(f"symlink points outside the site folder ({target})", rel,
-                         hint="copy the file into the site instead of linking to it")
-
-
-def _walk(root: Path, folder: str, report: Report) -> list[str]:
-    """Site-relative POSIX paths of the files under `folder`, sorted, junk skipped.
-
-    os.scandir's cached file types keep this to one system call per folder;
-    only symlinks are resolved, to confine them to the site.
-    """
-    found: list[str] = []
-    stack = [folder]
-    while stack:
-        rel_dir = stack.pop()
-        try:
-            entries = sorted(os.scandir(root / rel_dir), key=lambda e: e.name)
-        except (FileNotFoundError, NotADirectoryError):
-            continue
-        except OSError as exc:
-            report.error(f"cannot read folder: {exc.strerror}", rel_dir)
-            continue
-        subdirs = []
-        for entry in entries:
-            if is_junk(entry.name):
-                continue
-            rel = f"{rel_dir}/{entry.name}"
-            if any(ord(c) < 32 for c in entry.name):
-                report.error("file name contains control characters", rel)
-                continue
-            if entry.is_symlink():
-                try:
-                    _check_link(Path(entry.path), root, rel)
-                except FolioError as exc:
-                    report.add(exc)
-                    continue
-            if entry.is_dir():
-                subdirs.append(rel)
-            else:
-                found.append(rel)
-        stack.extend(reversed(subdirs))
-    return sorted(found)
-
-
-def content_paths(root: Path, report: Report) -> list[str]:
-    """Every file the model is built from (not assets/static), sorted."""
-    top = [p for p in TOP_FILES if (root / p).exists()]
-    for p in top:  # files in sections are checked by _walk
-        try:
-            _check_link(root / p, root, p)
-        except FolioError as exc:
-            report.add(exc)
-    paths = list(top)
-    for section in SECTIONS:
-        paths += [p for p in _walk(root, section, report)
-                  if p.endswith(".md") and p.count("/") == 1]
-    paths += [p for p in _walk(root, "modules", report)
-              if p.count("/") == 2 and (p.endswith(".md") or p.endswith("/module.yaml"))]
-    return paths
-
-
-def read_sources(root: Path, report: Report) -> dict[str, bytes]:
-    out: dict[str, bytes] = {}
-    for rel in content_paths(root, report):
-        try:
-            out[rel] = (root / rel).read_bytes()
-        except OSError as exc:
-            report.error(f"cannot read file: {exc.strerror}", rel)
-    return out
 
 
 class _Loader:
@@ -530,8 +335,8 @@ def load_site(root: Path, report: Report, *, drafts: bool | None = None, base_ur
         config=config, profile=profile, case_studies=tuple(cases), skills=tuple(skills),
         services=tuple(services), posts=tuple(posts), pages=tuple(pages),
         modules=tuple(modules), testimonials=tuple(testimonials),
-        assets=tuple(_walk(root, "assets", report)),
-        static=tuple(p.split("/", 1)[1] for p in _walk(root, "static", report)),
+        assets=tuple(walk(root, "assets", report)),
+        static=tuple(p.split("/", 1)[1] for p in walk(root, "static", report)),
     )
     return LoadedSite(site, tuple(loader.refs), frozenset(loader.hidden), sources)
 
