@@ -9,26 +9,22 @@ are cached by a hash of everything drawn (text, colours, photo bytes, fonts,
 Colours come from the theme's ``theme.yaml`` (``options: {colors: {background,
 text, muted, accent}}``) and the site's ``theme_options: {colors: ...}`` in
 folio.yaml, over
-:data:`DEFAULT_COLORS` (the default theme's palette). Fonts: DejaVu Sans when
-the machine has it, else Pillow's built-in scalable font. Same inputs, same bytes.
+:data:`DEFAULT_COLORS` (the default theme's palette). Fonts and line fitting are
+:mod:`folio.cardtext`. Same inputs, same bytes.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import subprocess
-import threading
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from .cache import PAYLOAD_OFFSET
+from .cardtext import card_font, clip_lines, extent, fit_line, font_identity, wrap
 from .images import open_cache
 from .jpegrows import JpegRows
 from .model import Site
@@ -51,8 +47,6 @@ DEFAULT_COLORS = {
 }
 counters: Counter[str] = Counter()  # "renders": cards drawn (tests assert warm builds draw 0)
 
-_FONT_DIRS = ("/usr/share/fonts/truetype/dejavu", "/usr/share/fonts/dejavu",
-              "/usr/share/fonts/TTF", "/usr/local/share/fonts", "/Library/Fonts")
 _MARGIN = 72
 _PHOTO = 168
 
@@ -159,46 +153,6 @@ def _is_colour(value: str) -> bool:
     return True
 
 
-@lru_cache(maxsize=2)
-def _font_file(bold: bool) -> str | None:
-    name = "DejaVuSans-Bold.ttf" if bold else "DejaVuSans.ttf"
-    for folder in _FONT_DIRS:
-        if os.path.isfile(os.path.join(folder, name)):
-            return os.path.join(folder, name)
-    if shutil.which("fc-match"):
-        try:
-            found = subprocess.run(["fc-match", "-f", "%{file}",
-                                    "DejaVu Sans:bold" if bold else "DejaVu Sans"],
-                                   capture_output=True, text=True, timeout=5).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
-            found = ""
-        if found.endswith(name) and os.path.isfile(found):
-            return found
-    return None
-
-
-_fonts = threading.local()  # FreeType faces are not shared between threads (folio serve)
-
-
-def _font(size: int, bold: bool):
-    from PIL import ImageFont
-
-    cache = _fonts.__dict__.setdefault("by_size", {})
-    if (size, bold) not in cache:
-        path = _font_file(bold)
-        cache[size, bold] = (ImageFont.truetype(path, size) if path
-                             else ImageFont.load_default(size=size))
-    return cache[size, bold]
-
-
-def _font_identity() -> str:
-    parts = []
-    for bold in (False, True):
-        path = _font_file(bold)
-        parts.append(f"{path}:{os.path.getsize(path)}" if path else "builtin")
-    return "|".join(parts)
-
-
 # -- drawing -----------------------------------------------------------------------
 
 def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
@@ -216,7 +170,7 @@ def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
     photo = _photo_bytes(site, site_dir)
     footer = _footer_line(site)
     common = json.dumps({"colors": colors, "name": site.profile.name, "site": footer,
-                         "fonts": _font_identity()}, sort_keys=True)
+                         "fonts": font_identity()}, sort_keys=True)
     photo_hash = hashlib.sha256(photo).hexdigest() if photo else "-"
     cache = open_cache(cache_dir, "og", CARD_VERSION)
     out: dict[str, Output] = {}
@@ -308,13 +262,13 @@ def _base_card(colors: dict[str, str], name: str, site_title: str, avatar):
     draw.rectangle([0, 0, 16, height], fill=colors["accent"])
     if avatar is not None:
         card.paste(avatar, (width - _MARGIN - _PHOTO, _MARGIN), avatar)
-    name_font, site_font = _font(36, bold=True), _font(28, bold=False)
+    name_font, site_font = card_font(36, bold=True), card_font(28, bold=False)
     draw.line([(_MARGIN, height - 150), (width - _MARGIN, height - 150)], fill=colors["muted"],
               width=2)
-    draw.text((_MARGIN, height - 122), _fit_line(name, name_font, width - 2 * _MARGIN),
+    draw.text((_MARGIN, height - 122), fit_line(name, name_font, width - 2 * _MARGIN),
               font=name_font, fill=colors["text"])
     if site_title:
-        draw.text((_MARGIN, height - 72), _fit_line(site_title, site_font, width - 2 * _MARGIN),
+        draw.text((_MARGIN, height - 72), fit_line(site_title, site_font, width - 2 * _MARGIN),
                   font=site_font, fill=colors["muted"])
     return card
 
@@ -326,15 +280,15 @@ def _layout(spec: CardSpec, has_photo: bool) -> list[tuple[tuple[int, int], str,
     x, y = _MARGIN, _MARGIN
     items = []
     if spec.subtitle:
-        sub_font = _font(30, bold=True)
-        items.append(((x, y), _fit_line(spec.subtitle, sub_font, text_right - x), sub_font, "accent"))
+        sub_font = card_font(30, bold=True)
+        items.append(((x, y), fit_line(spec.subtitle, sub_font, text_right - x), sub_font, "accent"))
         y += 58
     for size, max_lines in ((68, 3), (56, 4), (46, 5)):
-        title_font = _font(size, bold=True)
-        lines = _wrap(spec.title, title_font, text_right - x)
+        title_font = card_font(size, bold=True)
+        lines = wrap(spec.title, title_font, text_right - x)
         if len(lines) <= max_lines:
             break
-    for line in _clip_lines(lines, max_lines, title_font, text_right - x):
+    for line in clip_lines(lines, max_lines, title_font, text_right - x):
         items.append(((x, y), line, title_font, "text"))
         y += int(size * 1.22)
     return items
@@ -353,7 +307,7 @@ def _draw(spec: CardSpec, colors: dict[str, str], base, encoded: JpegRows, has_p
     items = _layout(spec, has_photo)
     top, bottom = height, 0
     for (_x, y), text, font, _colour in items:
-        ink_top, ink_bottom = _extent(text, font)
+        ink_top, ink_bottom = extent(text, font)
         top, bottom = min(top, y + ink_top), max(bottom, y + ink_bottom)
     top, bottom = top - JpegRows.ROW, bottom + JpegRows.ROW  # a block row of slack
     top = max(0, top // JpegRows.ROW * JpegRows.ROW)
@@ -365,24 +319,6 @@ def _draw(spec: CardSpec, colors: dict[str, str], base, encoded: JpegRows, has_p
     for (x, y), text, font, colour in items:
         draw.text((x, y - top), text, font=font, fill=colors[colour])
     return encoded.splice(JpegRows.encode(band), top // JpegRows.ROW)
-
-
-def _extent(text: str, font) -> tuple[int, int]:
-    """Top and bottom of a line's ink, from the y it is drawn at (single lines only).
-
-    Laying a line out costs as much as measuring it; an ASCII line lies within the
-    extent of all printable ASCII glyphs, measured once per font.
-    """
-    if text.isascii():
-        return _ascii_extent(font)
-    _left, top, _right, bottom = font.getbbox(text)
-    return top, bottom
-
-
-@lru_cache(maxsize=16)
-def _ascii_extent(font) -> tuple[int, int]:
-    _left, top, _right, bottom = font.getbbox("".join(map(chr, range(33, 127))))
-    return top, bottom
 
 
 def _round_photo(data: bytes, size: int):
@@ -401,67 +337,3 @@ def _round_photo(data: bytes, size: int):
     return im
 
 
-def _wrap(text: str, font, max_width: int) -> list[str]:
-    """Greedy word wrap by measured width; words wider than a line are split.
-
-    Word widths are remembered across cards, and an ASCII line's width is the sum
-    of its words' and spaces' (the card fonts kern no ASCII pair across a space),
-    so only lines within a few pixels of the limit are measured whole.
-    """
-    lines: list[str] = []
-    current, width = "", 0.0
-    space, slack = _length(font, " "), getattr(font, "size", 64) / 4
-    for word in text.split():
-        while _length(font, word) > max_width and len(word) > 1:
-            cut = len(word)
-            while cut > 1 and font.getlength(word[:cut]) > max_width:
-                cut -= 1
-            if current:
-                lines.append(current)
-                current = ""
-            lines.append(word[:cut])
-            word = word[cut:]
-        if not current:
-            current, width = word, _length(font, word)
-            if width > max_width:  # one character wider than the line
-                lines.append("")
-            continue
-        candidate = f"{current} {word}"
-        estimate = width + space + _length(font, word)
-        if candidate.isascii() and abs(estimate - max_width) > slack:
-            fits = estimate <= max_width
-        else:
-            estimate = font.getlength(candidate)
-            fits = estimate <= max_width
-        if fits:
-            current, width = candidate, estimate
-        else:
-            lines.append(current)
-            current, width = word, _length(font, word)
-    if current:
-        lines.append(current)
-    return lines or [""]
-
-
-@lru_cache(maxsize=4096)
-def _length(font, text: str) -> float:
-    return font.getlength(text)
-
-
-def _clip_lines(lines: list[str], max_lines: int, font, max_width: int) -> list[str]:
-    if len(lines) <= max_lines:
-        return lines
-    kept = lines[:max_lines]
-    kept[-1] = _fit_line(kept[-1] + " " + lines[max_lines], font, max_width, force=True)
-    return kept
-
-
-def _fit_line(text: str, font, max_width: int, force: bool = False) -> str:
-    """The text on one line (Raqm cannot lay out a line break), cut with an ellipsis
-    if it does not fit (or if `force`)."""
-    text = " ".join(text.split())
-    if not force and font.getlength(text) <= max_width:
-        return text
-    while text and font.getlength(text + "…") > max_width:
-        text = text[:-1]
-    return text.rstrip() + "…"

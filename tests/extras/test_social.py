@@ -9,7 +9,7 @@ import pytest
 from extras_helpers import photo_bytes
 from PIL import Image
 
-from folio import social
+from folio import cardtext, social
 from folio.jpegrows import JpegRows
 from folio.model import Image as ImageRef
 from folio.model import Profile, Site, SiteConfig
@@ -115,8 +115,8 @@ def test_missing_photo_still_draws_a_card(tmp_path: Path):
 
 
 def test_long_unbroken_titles_are_wrapped_within_the_card():
-    font = social._font(68, bold=True)
-    lines = social._wrap("x" * 200, font, 800)
+    font = cardtext.card_font(68, bold=True)
+    lines = cardtext.wrap("x" * 200, font, 800)
     assert len(lines) > 1 and all(font.getlength(line) <= 800 for line in lines)
 
 
@@ -158,8 +158,8 @@ def test_a_card_has_the_bytes_of_encoding_the_whole_card(title, subtitle, photo)
 @pytest.mark.parametrize("size", [46, 68])
 def test_wrapping_is_greedy_by_measured_width(title, size):
     """Each line fits, and the next word would not have fitted on it."""
-    font, width = social._font(size, bold=True), 888
-    lines = social._wrap(title, font, width)
+    font, width = cardtext.card_font(size, bold=True), 888
+    lines = cardtext.wrap(title, font, width)
     assert " ".join(lines) == " ".join(title.split())
     for line, after in zip(lines, [*lines[1:], None], strict=True):
         assert font.getlength(line) <= width
