@@ -216,7 +216,8 @@ class Builder:
         site = self._link(loaded, structure, report)
         timer.lap("link")
 
-        from .templates import load_theme, make_environment
+        from .templates import make_environment
+        from .themes import load_theme
 
         chain = None
         try:

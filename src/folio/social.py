@@ -129,7 +129,7 @@ def theme_colors(site: Site, site_dir: Path,
     """
     if theme_options is None:
         from .errors import FolioError
-        from .templates import load_theme
+        from .themes import load_theme
 
         try:
             theme_options = load_theme(site.config.theme, site_dir).options

@@ -311,7 +311,8 @@ def hand_built_site():
 
 def test_theme_drops_unsafe_urls_that_reach_it(make_site):
     from folio.render import render_site
-    from folio.templates import load_theme, make_environment
+    from folio.templates import make_environment
+    from folio.themes import load_theme
 
     site = hand_built_site()
     site_dir = make_site({})

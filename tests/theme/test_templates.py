@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from folio.errors import FolioError
-from folio.templates import format_date, load_theme, make_environment, render_template, safe_url
+from folio.templates import format_date, make_environment, render_template, safe_url
+from folio.themes import load_theme
 
 from .conftest import build_files
 

@@ -83,7 +83,7 @@ def watch_roots(root: Path, site) -> tuple[list[Path], list[Path]]:
     ignore (the output folder: folio's own writes must never trigger a build)."""
     roots = [root]
     try:
-        from ..templates import load_theme
+        from ..themes import load_theme
 
         for theme in load_theme(site.config.theme, root).themes:
             theme_root = theme.root.resolve()
