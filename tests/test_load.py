@@ -201,6 +201,18 @@ def test_hostile_slugs_are_refused(make_site, slug):
     assert any("slug" in d.message for d in report.errors)
 
 
+def test_a_tag_windows_keeps_for_a_device_gets_a_writable_folder(make_site):
+    from lxml import html as lxml_html
+
+    post = "---\ntitle: Mixing desks\ndate: 2025-01-02\ntags: [AUX, audio]\n---\nBody.\n"
+    root = make_site({**BASE, "posts/2025-01-02-desks.md": post})
+    files = Builder(root, BuildOptions(search=False, cards=False, jobs=1)).build().files
+    assert "tags/aux-tag/index.html" in files and "tags/audio/index.html" in files
+    assert not any(p.startswith("tags/aux/") for p in files)
+    page = lxml_html.fromstring(files["writing/desks/index.html"])
+    assert "/sub/tags/aux-tag/" in page.xpath("//a/@href")
+
+
 @pytest.mark.parametrize("text", ["", "   \n", "---\n---\n"])
 def test_empty_files_are_missing_title_not_crashes(make_site, text):
     root = make_site({"case-studies/a.md": text})

@@ -331,6 +331,24 @@ def test_hostile_resume_site_builds(tmp_path):
     assert "<script>alert(1)" not in home
 
 
+def test_names_windows_keeps_for_devices_get_a_suffix_and_the_site_builds(tmp_path):
+    from folio.build import Builder, BuildOptions
+
+    doc = {"basics": {"name": "Ada"},
+           "projects": [{"name": "LPT1"}, {"name": "con"}],
+           "work": [{"name": "", "position": "NUL"}],
+           "skills": [{"name": "COM3", "keywords": []}, {"name": "Aux"}]}
+    site = tmp_path / "site"
+    create_site(site, write_resume(tmp_path, doc))
+    studies = sorted(p.stem for p in (site / "case-studies").glob("*.md"))
+    assert studies == ["con-project", "lpt1-project", "nul-work"]
+    skills = yaml.safe_load((site / "skills.yaml").read_text(encoding="utf-8"))
+    assert [s["id"] for s in skills] == ["com3-skill-1", "aux-skill-2"]
+    result = Builder(site, BuildOptions(search=False, cache=False, jobs=1)).build()
+    assert "work/lpt1-project/index.html" in result.files
+    assert result.warnings == ()
+
+
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text(min_size=1, max_size=80))
 def test_any_text_round_trips_through_front_matter(value):

@@ -15,7 +15,7 @@ from typing import Any
 from .errors import Report, closest
 from .model import Site, SiteIndex
 from .schema import Ref
-from .urls import RESERVED_PAGE_SLUGS, collision_key, output_path, slugify
+from .urls import RESERVED_PAGE_SLUGS, collision_key, output_path, tag_slug
 
 __all__ = ["entity_index", "link_site", "url_owners"]
 
@@ -68,7 +68,7 @@ def link_site(site: Site, refs: tuple[Ref, ...], report: Report,
     tag_names: dict[str, str] = {}
     for post in site.posts:
         for tag in post.tags:
-            slug = slugify(tag)
+            slug = tag_slug(tag)
             if slug:
                 tags[slug].append(post.key)
                 tag_names.setdefault(slug, tag)

@@ -30,7 +30,7 @@ from markupsafe import Markup
 
 from .model import SKILL_LEVELS, Site
 from .templates import render_template
-from .urls import output_path, slugify, tag_url
+from .urls import output_path, tag_slug, tag_url
 
 __all__ = ["LazyMarkup", "PageJob", "RenderPlan", "machine_files", "menu_items", "plan_site", "render_page",
            "render_site", "site_jobs"]
@@ -275,7 +275,7 @@ class _Helpers:
         for slug, name in self.site.index.tag_names.items():
             if name == tag:
                 return tag_url(slug)
-        return tag_url(slugify(tag))
+        return tag_url(tag_slug(tag))
 
     def image(self, src: Any) -> Any:
         src = getattr(src, "src", src)

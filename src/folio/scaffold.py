@@ -20,7 +20,7 @@ from typing import Any
 import yaml
 
 from .errors import FolioError
-from .urls import slugify
+from .urls import slugify, windows_reserved
 
 __all__ = ["SCAFFOLD_FOLDER", "Seed", "ascii_slug", "create_site", "default_files", "dump_yaml",
            "folio_yaml", "markdown_file"]
@@ -71,10 +71,14 @@ def markdown_file(meta: dict[str, Any], body: str) -> str:
 
 
 def ascii_slug(text: str, fallback: str) -> str:
-    """A slug that is also a valid id: ASCII letters, digits and dashes only."""
+    """A slug that is also a valid id: ASCII letters, digits and dashes only.
+    A name Windows keeps for a device ("LPT1", "Con") gets the fallback as a suffix,
+    since a file so named could not be checked out there."""
     plain = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
     slug = "".join(c if c.isalnum() or c == "-" else "-" for c in slugify(plain))
     slug = "-".join(part for part in slug.split("-") if part)[:60].strip("-")
+    if slug and windows_reserved(slug):
+        return f"{slug}-{fallback or 'name'}"
     return slug or fallback
 
 

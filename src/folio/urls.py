@@ -51,6 +51,11 @@ def file_slug(stem: str) -> str:
     return slugify(stripped or stem)
 
 
+def windows_reserved(segment: str) -> bool:
+    """True for names Windows keeps for devices (con, nul, lpt1, com1.txt, ...)."""
+    return segment.lower().split(".")[0] in _WINDOWS_RESERVED
+
+
 def collision_key(url: str) -> str:
     """Two URLs that collide on a case-insensitive file system share this key."""
     return unicodedata.normalize("NFC", url).casefold()
@@ -66,7 +71,7 @@ def check_slug(value: str, path: str, line: int | None = None, col: int | None =
     if len(value.encode()) > MAX_SEGMENT:
         raise FolioError(f"slug is {len(value.encode())} bytes; the limit is {MAX_SEGMENT}",
                          path, line)
-    if value.lower().split(".")[0] in _WINDOWS_RESERVED:
+    if windows_reserved(value):
         raise FolioError(f"slug {value!r} is a reserved device name on Windows", path, line,
                          hint="pick another name; the site could not be checked out on Windows")
     return unicodedata.normalize("NFC", value)
@@ -106,6 +111,13 @@ def lesson_url(module_slug: str, lesson_slug: str) -> str:
 
 def tag_url(tag_slug: str) -> str:
     return f"/tags/{tag_slug}/"
+
+
+def tag_slug(tag: str) -> str:
+    """A tag's URL segment; a name Windows keeps for a device ("aux") gets "-tag",
+    so the output folder can be written and checked out there."""
+    slug = slugify(tag)
+    return f"{slug}-tag" if slug and windows_reserved(slug) else slug
 
 
 def with_base(base_path: str, url: str) -> str:
