@@ -112,10 +112,14 @@ def test_a_stage_failing_while_pagefind_runs_leaves_no_process_or_folder(tmp_pat
 
     from folio_testing import EXAMPLE_SITE
 
+    import folio.search
     from folio.build import Builder, BuildOptions
     from folio.search import Indexing
 
-    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "disk"))
+    monkeypatch.setattr(folio.search, "MEMORY_DIR", str(tmp_path / "memory"))
+    (tmp_path / "disk").mkdir()
+    (tmp_path / "memory").mkdir()
     started: list[Indexing] = []
     real_init = Indexing.__init__
 
@@ -133,7 +137,8 @@ def test_a_stage_failing_while_pagefind_runs_leaves_no_process_or_folder(tmp_pat
     assert len(started) == 1
     proc = started[0]._proc
     assert proc is not None and proc.poll() is not None  # stopped, not left running
-    assert [p.name for p in tmp_path.iterdir() if p.name.startswith("folio-search-")] == []
+    assert started[0]._tmp is None
+    assert [p.name for p in tmp_path.rglob("folio-search-*")] == []
 
 
 def test_the_index_is_rebuilt_only_when_a_page_pagefind_reads_changes(tmp_path, monkeypatch):
@@ -172,3 +177,78 @@ def test_the_index_is_rebuilt_only_when_a_page_pagefind_reads_changes(tmp_path, 
     assert len(runs) == 2
     assert any(b"quokkaphrase" in gzip.decompress(v) for k, v in again.items()
                if k.startswith("pagefind/fragment/"))
+
+
+def test_pagefind_works_in_the_memory_folder_when_it_has_room(tmp_path, monkeypatch):
+    """Its copy of the site and its bundle are thousands of short-lived files: they go
+    to the memory-backed folder when it and the free memory hold twice their size."""
+    import tempfile
+
+    import folio.search
+
+    memory, disk = tmp_path / "memory", tmp_path / "disk"
+    memory.mkdir()
+    disk.mkdir()
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(disk))
+    monkeypatch.setattr(folio.search, "MEMORY_DIR", str(memory))
+    used: list[str] = []
+    real = folio.search._write_pages
+    monkeypatch.setattr(folio.search, "_write_pages",
+                        lambda root, *a: used.append(str(root)) or real(root, *a))
+    bundle = index(FILES, "/")
+    assert used and used[0].startswith(str(memory))
+    assert set(fragments(bundle)) == {"/", "/work/boxly/", "/modules/sql/joins/"}
+    assert list(memory.iterdir()) == [] and list(disk.iterdir()) == []
+
+
+@pytest.mark.parametrize("case", ["tmpdir set", "no folder", "no room"])
+def test_the_disk_is_used_when_the_memory_folder_will_not_do(tmp_path, monkeypatch, case):
+    import shutil
+
+    import folio.search
+
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(folio.search, "MEMORY_DIR", str(tmp_path))
+    assert folio.search.scratch_dir(1 << 20) == str(tmp_path)
+    if case == "tmpdir set":
+        monkeypatch.setenv("TMPDIR", str(tmp_path))
+    elif case == "no folder":
+        monkeypatch.setattr(folio.search, "MEMORY_DIR", str(tmp_path / "absent"))
+    else:  # room for twice the files and 64 MiB, in the folder and in memory
+        monkeypatch.setattr(folio.search, "_available_memory", lambda: 1 << 30)
+        fits = ((1 << 30) - (64 << 20)) // 2
+        assert folio.search.scratch_dir(fits) == str(tmp_path)
+        assert folio.search.scratch_dir(fits + 1) is None
+        monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(
+            1 << 40, (1 << 40) - (100 << 20), 100 << 20))
+    assert folio.search.scratch_dir(1 << 20 if case != "no room" else 20 << 20) is None
+
+
+def test_a_full_memory_folder_falls_back_to_the_disk(tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    import folio.search
+
+    memory, disk = tmp_path / "memory", tmp_path / "disk"
+    memory.mkdir()
+    disk.mkdir()
+    monkeypatch.delenv("TMPDIR", raising=False)
+    monkeypatch.setattr(tempfile, "tempdir", str(disk))
+    monkeypatch.setattr(folio.search, "MEMORY_DIR", str(memory))
+    real = folio.search._write_pages
+    used: list[str] = []
+
+    def write(root, *args):
+        used.append(str(root))
+        if str(root).startswith(str(memory)):
+            real(root, *args)  # some files written, then the folder is full
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(root, *args)
+
+    monkeypatch.setattr(folio.search, "_write_pages", write)
+    bundle = index(FILES, "/")
+    assert [u.startswith(str(memory)) for u in used] == [True, False]
+    assert set(fragments(bundle)) == {"/", "/work/boxly/", "/modules/sql/joins/"}
+    assert list(memory.iterdir()) == [] and list(disk.iterdir()) == []
