@@ -36,7 +36,7 @@ __all__ = ["CARD_SIZE", "CARD_VERSION", "DEFAULT_COLORS", "CardSpec", "card_spec
            "card_url", "counters", "og_card_url", "render_cards", "theme_colors"]
 
 CARD_SIZE = (1200, 630)
-CARD_VERSION = "3"
+CARD_VERSION = "4"
 # The default theme's light palette (themes/default/static/css/site.css: --bg,
 # --text, --muted, --accent). Override any of them under `colors:` in theme options.
 DEFAULT_COLORS = {
