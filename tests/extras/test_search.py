@@ -179,9 +179,9 @@ def test_the_index_is_rebuilt_only_when_a_page_pagefind_reads_changes(tmp_path, 
                if k.startswith("pagefind/fragment/"))
 
 
-def test_pagefind_works_in_the_memory_folder_when_it_has_room(tmp_path, monkeypatch):
-    """Its copy of the site and its bundle are thousands of short-lived files: they go
-    to the memory-backed folder when it and the free memory hold twice their size."""
+@pytest.fixture()
+def folders(tmp_path, monkeypatch):
+    """A memory folder and a temporary folder of the test's own: (memory, disk)."""
     import tempfile
 
     import folio.search
@@ -192,6 +192,15 @@ def test_pagefind_works_in_the_memory_folder_when_it_has_room(tmp_path, monkeypa
     monkeypatch.delenv("TMPDIR", raising=False)
     monkeypatch.setattr(tempfile, "tempdir", str(disk))
     monkeypatch.setattr(folio.search, "MEMORY_DIR", str(memory))
+    return memory, disk
+
+
+def test_pagefind_works_in_the_memory_folder_when_it_has_room(folders, monkeypatch):
+    """Its copy of the site and its bundle are thousands of short-lived files: they go
+    to the memory-backed folder when it and the free memory hold twice their size."""
+    import folio.search
+
+    memory, disk = folders
     used: list[str] = []
     real = folio.search._write_pages
     monkeypatch.setattr(folio.search, "_write_pages",
@@ -205,6 +214,7 @@ def test_pagefind_works_in_the_memory_folder_when_it_has_room(tmp_path, monkeypa
 @pytest.mark.parametrize("case", ["tmpdir set", "no folder", "no room"])
 def test_the_disk_is_used_when_the_memory_folder_will_not_do(tmp_path, monkeypatch, case):
     import shutil
+    from types import SimpleNamespace
 
     import folio.search
 
@@ -220,23 +230,16 @@ def test_the_disk_is_used_when_the_memory_folder_will_not_do(tmp_path, monkeypat
         fits = ((1 << 30) - (64 << 20)) // 2
         assert folio.search.scratch_dir(fits) == str(tmp_path)
         assert folio.search.scratch_dir(fits + 1) is None
-        monkeypatch.setattr(shutil, "disk_usage", lambda path: shutil._ntuple_diskusage(
-            1 << 40, (1 << 40) - (100 << 20), 100 << 20))
+        monkeypatch.setattr(shutil, "disk_usage", lambda path: SimpleNamespace(free=100 << 20))
     assert folio.search.scratch_dir(1 << 20 if case != "no room" else 20 << 20) is None
 
 
-def test_a_full_memory_folder_falls_back_to_the_disk(tmp_path, monkeypatch):
+def test_a_full_memory_folder_falls_back_to_the_disk(folders, monkeypatch):
     import errno
-    import tempfile
 
     import folio.search
 
-    memory, disk = tmp_path / "memory", tmp_path / "disk"
-    memory.mkdir()
-    disk.mkdir()
-    monkeypatch.delenv("TMPDIR", raising=False)
-    monkeypatch.setattr(tempfile, "tempdir", str(disk))
-    monkeypatch.setattr(folio.search, "MEMORY_DIR", str(memory))
+    memory, disk = folders
     real = folio.search._write_pages
     used: list[str] = []
 
