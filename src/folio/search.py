@@ -27,6 +27,7 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -43,6 +44,7 @@ BUNDLE_DIR = "pagefind"
 TIMEOUT_SECONDS = 300
 MEMORY_DIR = "/dev/shm"  # Linux's memory-backed folder; absent elsewhere, and then unused
 _MEMORY_MARGIN = 64 << 20
+STALE_SECONDS = 3600  # a scratch folder this old was left by a killed build (runs last minutes)
 
 
 def pagefind_binary() -> Path | None:
@@ -196,7 +198,26 @@ def scratch_dir(needed: int) -> str | None:
         room = min(shutil.disk_usage(MEMORY_DIR).free, _available_memory())
     except (OSError, ValueError):
         return None
-    return MEMORY_DIR if room >= 2 * needed + _MEMORY_MARGIN else None
+    if room < 2 * needed + _MEMORY_MARGIN:
+        return None
+    _remove_stale(MEMORY_DIR)
+    return MEMORY_DIR
+
+
+def _remove_stale(folder: str) -> None:
+    """Scratch folders a killed build left in memory: they would hold it until a reboot."""
+    too_old = time.time() - STALE_SECONDS
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return
+    for entry in entries:
+        try:
+            if (entry.name.startswith("folio-search-") and entry.is_dir(follow_symlinks=False)
+                    and entry.stat(follow_symlinks=False).st_mtime < too_old):
+                shutil.rmtree(entry.path, ignore_errors=True)
+        except OSError:
+            continue
 
 
 def _available_memory() -> int:

@@ -255,3 +255,21 @@ def test_a_full_memory_folder_falls_back_to_the_disk(folders, monkeypatch):
     assert [u.startswith(str(memory)) for u in used] == [True, False]
     assert set(fragments(bundle)) == {"/", "/work/boxly/", "/modules/sql/joins/"}
     assert list(memory.iterdir()) == [] and list(disk.iterdir()) == []
+
+
+def test_scratch_folders_left_by_a_killed_build_are_removed(folders):
+    """A build killed while Pagefind ran leaves its folder in memory; the next build
+    that uses the memory folder removes it once it is an hour old, and no other."""
+    import os
+    import time
+
+    memory, _disk = folders
+    stale, recent, other = (memory / "folio-search-old", memory / "folio-search-new",
+                            memory / "not-folio")
+    for folder in (stale, recent, other):
+        (folder / "site").mkdir(parents=True)
+    hours_ago = time.time() - 7200
+    for folder in (stale, other):
+        os.utime(folder, (hours_ago, hours_ago))
+    assert fragments(index(FILES, "/"))
+    assert sorted(p.name for p in memory.iterdir()) == ["folio-search-new", "not-folio"]
