@@ -337,10 +337,10 @@ class Builder:
 
     def _module_packages(self, site: Site, rendered: Mapping[str, Rendered],
                          loaded: Mapping[str, bytes]) -> dict[str, Output]:
-        from .stages import module_packages
+        from .stages import cached_module_packages
 
-        return module_packages(site, rendered, loaded, self._read_site_file, self.memo, self.spill,
-                               self.options.jobs, self._asset_stamps(site))
+        return cached_module_packages(site, rendered, loaded, self._read_site_file, self.memo,
+                                      self.spill, self.options.jobs, self._asset_stamps(site))
 
     def _read_site_file(self, rel: str) -> bytes:
         return self.file_cache.read(self.root / rel, rel)

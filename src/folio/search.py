@@ -125,17 +125,19 @@ class Indexing:
         if binary is None:
             raise FolioError("search: the Pagefind program was not found",
                              hint="pip install 'pagefind[bin]', or build with --no-search")
-        where = scratch_dir(sum(_size(v) for k, v in files.items()
-                                if filters is None or k in filters))
+        paths = _indexed(files, filters)
+        if not paths:
+            return
+        where = scratch_dir(sum(_size(files[p]) for p in paths))
+        if where is not None:
+            _remove_stale(where)
         try:
-            pages = self._write_copy(files, filters, where)
+            self._write_copy(files, paths, filters, where)
         except OSError:
             if where is None:
                 raise
             self.cancel()  # the memory folder filled up meanwhile: use the disk
-            pages = self._write_copy(files, filters, None)
-        if not pages:
-            return
+            self._write_copy(files, paths, filters, None)
         root = self._bundle.parent
         cmd = [str(binary), "--site", str(root), "--output-path", str(self._bundle),
                "--root-selector", "main", "--silent"]
@@ -147,12 +149,12 @@ class Indexing:
             raise FolioError(f"search: Pagefind could not run ({exc})",
                              hint="build with --no-search to skip the search index") from None
 
-    def _write_copy(self, files: Mapping[str, Output], filters: Filters | None,
-                    where: str | None) -> int:
+    def _write_copy(self, files: Mapping[str, Output], paths: list[str],
+                    filters: Filters | None, where: str | None) -> None:
         self._tmp = tempfile.TemporaryDirectory(prefix="folio-search-", dir=where)
         root = Path(self._tmp.name) / "site"
         self._bundle = root / BUNDLE_DIR
-        return _write_pages(root, files, filters)
+        _write_pages(root, files, paths, filters)
 
     def finish(self) -> dict[str, bytes]:
         """The bundle as {"pagefind/...": bytes}; FolioError if Pagefind failed."""
@@ -198,10 +200,7 @@ def scratch_dir(needed: int) -> str | None:
         room = min(shutil.disk_usage(MEMORY_DIR).free, _available_memory())
     except (OSError, ValueError):
         return None
-    if room < 2 * needed + _MEMORY_MARGIN:
-        return None
-    _remove_stale(MEMORY_DIR)
-    return MEMORY_DIR
+    return MEMORY_DIR if room >= 2 * needed + _MEMORY_MARGIN else None
 
 
 def _remove_stale(folder: str) -> None:
@@ -233,20 +232,21 @@ def _size(value: Output) -> int:
     return value.size if isinstance(value, Spilled) else len(value)
 
 
-def _write_pages(root: Path, files: Mapping[str, Output], filters: Filters | None) -> int:
-    """The copy of the site Pagefind reads; returns how many pages it holds."""
-    pages = 0
-    for rel, value in sorted(files.items()):
+def _indexed(files: Mapping[str, Output], filters: Filters | None) -> list[str]:
+    """The paths Pagefind reads, sorted: the filtered ones, else every page but 404.html."""
+    if filters is not None:
+        return sorted(rel for rel in files if rel in filters)
+    return sorted(rel for rel in files if rel.endswith(".html") and rel != "404.html"
+                  and not rel.startswith(f"{BUNDLE_DIR}/"))
+
+
+def _write_pages(root: Path, files: Mapping[str, Output], paths: list[str],
+                 filters: Filters | None) -> None:
+    """The copy of the site Pagefind reads, each page with its filters."""
+    for rel in paths:
+        data = data_of(files[rel])
         if filters is not None:
-            if rel not in filters:
-                continue
-            data = _with_filters(data_of(value), filters[rel])
-        elif not rel.endswith(".html") or rel == "404.html" or rel.startswith(f"{BUNDLE_DIR}/"):
-            continue
-        else:
-            data = data_of(value)
+            data = _with_filters(data, filters[rel])
         target = root / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        pages += 1
-    return pages

@@ -19,12 +19,13 @@ from .parallel import map_ordered
 from .spill import Output, Spill, digest_of
 from .stagememo import StageMemo
 
-__all__ = ["SearchRun", "module_packages", "start_search"]
+__all__ = ["SearchRun", "cached_module_packages", "start_search"]
 
 
-def module_packages(site: Site, rendered: Mapping[str, Rendered], loaded: Mapping[str, bytes],
-                    read_file: Callable[[str], bytes], memo: StageMemo, spill: Spill | None,
-                    jobs: int | None, asset_stamps: tuple) -> dict[str, Output]:
+def cached_module_packages(site: Site, rendered: Mapping[str, Rendered],
+                           loaded: Mapping[str, bytes], read_file: Callable[[str], bytes],
+                           memo: StageMemo, spill: Spill | None, jobs: int | None,
+                           asset_stamps: tuple) -> dict[str, Output]:
     """Three LMS packages per module, cached per module, the missing ones built on all cores.
 
     `loaded`: the content files this build read (module and lesson files among them);
@@ -74,12 +75,12 @@ def _init_packages(site: Site, rendered: Mapping[str, Rendered], read_file: Call
 
 def _package_module(item: tuple[int, str]) -> dict[str, Output]:
     """One module's packages; with a spill, cached and spilled here, not in the parent."""
-    from .modules.packages import module_packages as make
+    from .modules.packages import module_packages
 
     assert _PACKAGING is not None
     site, rendered, read_file, memo, spill = _PACKAGING
     index, digest = item
-    files = make(site, site.modules[index], rendered, read_file)
+    files = module_packages(site, site.modules[index], rendered, read_file)
     if spill is None:
         return files
     memo.save("packages", digest, files)
