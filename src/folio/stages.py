@@ -9,7 +9,7 @@ process while the build draws the social cards.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
@@ -89,42 +89,56 @@ def _package_module(item: tuple[int, str]) -> dict[str, Output]:
 
 def start_search(site: Site, pages: Mapping[str, Output], memo: StageMemo,
                  spill: Spill | None) -> SearchRun:
-    """The search index from the memo when its input is unchanged, else a Pagefind
-    run started now and collected by `SearchRun.finish()`."""
-    from .search import Indexing, page_filters
+    """The search index, shard by shard (see :func:`folio.search.shards`): each shard
+    from the memo when its pages are unchanged, the others indexed by a Pagefind run
+    started now and collected by `SearchRun.finish()`."""
+    from .search import Indexing, page_filters, shards
 
     filters = page_filters(site)
     # Only the pages Pagefind reads: an edit that changes no indexed page (the
     # home page, a listing, a service) reuses the index.
     html = {p: pages[p] for p in filters if p in pages}
-    inputs = (sorted((p, digest_of(b)) for p, b in html.items()), site.config.base_path, filters)
-    digest, found = memo.get("search", "", inputs)
-    if found is not None:
-        return SearchRun(found, spill=spill)
-    return SearchRun(None, Indexing(html, filters), partial(memo.put, "search", "", inputs, digest),
-                     spill)
+    groups = shards(list(html))
+    bundles: list[dict[str, bytes] | None] = []
+    todo: list[tuple[int, Callable[[dict[str, bytes]], None]]] = []
+    for n, paths in enumerate(groups):
+        inputs = ([(p, digest_of(html[p])) for p in paths], site.config.base_path,
+                  {p: filters[p] for p in paths})
+        digest, found = memo.get("search", f"shard-{n}", inputs)
+        bundles.append(found)
+        if found is None:
+            todo.append((n, partial(memo.put, "search", f"shard-{n}", inputs, digest)))
+    if not todo:
+        return SearchRun(bundles, spill=spill)
+    running = Indexing(html, filters, [groups[n] for n, _ in todo])
+    return SearchRun(bundles, running, todo, spill)
 
 
 @dataclass(slots=True)
 class SearchRun:
-    """The search stage's result: ready (or none: search is off), or a Pagefind run
-    to wait for and remember."""
+    """The search stage's result: each shard's bundle, ready or from a Pagefind run to
+    wait for and remember (`todo`: the shards it indexes, each with how to remember
+    its bundle). No shards: search is off, or nothing is indexed."""
 
-    ready: dict[str, bytes] | None = None
+    bundles: list[dict[str, bytes] | None] = field(default_factory=list)
     running: Any = None
-    remember: Callable[[dict[str, bytes]], None] | None = None
+    todo: list[tuple[int, Callable[[dict[str, bytes]], None]]] = field(default_factory=list)
     spill: Spill | None = None
 
     def finish(self) -> dict[str, Output]:
+        from .search import assemble
+
         if self.running is not None:
-            self.ready = self.running.finish()
+            made = self.running.finish()
             self.running = None
-            if self.remember is not None:
-                self.remember(self.ready)
-        if self.spill is None or not self.ready:
-            return self.ready or {}
-        ready, self.ready = self.ready, None
-        return self.spill.put_all(ready)
+            for (n, remember), bundle in zip(self.todo, made, strict=True):
+                remember(bundle)
+                self.bundles[n] = bundle
+        files = assemble([b for b in self.bundles if b])
+        self.bundles = []
+        if self.spill is None or not files:
+            return files
+        return self.spill.put_all(files)
 
     def cancel(self) -> None:
         if self.running is not None:

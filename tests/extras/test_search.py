@@ -273,3 +273,170 @@ def test_scratch_folders_left_by_a_killed_build_are_removed(folders):
         os.utime(folder, (hours_ago, hours_ago))
     assert fragments(index(FILES, "/"))
     assert sorted(p.name for p in memory.iterdir()) == ["folio-search-new", "not-folio"]
+
+
+def test_shards_split_the_pages_by_a_hash_of_their_path(monkeypatch):
+    """Each page in exactly one shard, chosen by its path alone, so adding a page
+    moves no other while the shard count stays; one shard below SHARD_PAGES."""
+    import folio.search
+    from folio.search import shards
+
+    paths = [f"work/case-{n}/index.html" for n in range(40)]
+    assert shards(paths) == [sorted(paths)]
+    monkeypatch.setattr(folio.search, "SHARD_PAGES", 10)
+    groups = shards(list(reversed(paths)))
+    assert len(groups) == 4 and all(g == sorted(g) for g in groups)
+    assert sorted(p for g in groups for p in g) == sorted(paths)
+    assert all(5 <= len(g) <= 15 for g in groups)  # about SHARD_PAGES each
+    grown = shards(paths[1:] + ["work/new/index.html"])
+    for before, after in zip(groups, grown, strict=True):
+        assert set(before) - {paths[0]} <= set(after)
+    assert shards([]) == []
+
+
+def test_an_index_in_shards_keeps_every_page_and_one_copy_of_the_scripts(monkeypatch):
+    """The first shard is the bundle search.js imports; the others, listed in
+    shards.json, hold their index and wasm but none of Pagefind's scripts."""
+    import folio.search
+    from folio.search import SHARD_LIST
+
+    monkeypatch.setattr(folio.search, "SHARD_PAGES", 1)
+    groups = folio.search.shards(folio.search._indexed(FILES, None))
+    bundle = index(FILES, "/")
+    listed = json.loads(bundle[SHARD_LIST])["shards"]
+    assert len(groups) >= 2 and listed == [f"shard-{n}/" for n in range(1, len(groups))]
+    assert "pagefind/pagefind.js" in bundle
+    found = {}
+    for n, prefix in enumerate(["pagefind/", *(f"pagefind/{s}" for s in listed)]):
+        shard = {k[len(prefix):]: v for k, v in bundle.items()
+                 if k.startswith(prefix) and not k[len(prefix):].startswith("shard-")}
+        assert "pagefind-entry.json" in shard and "wasm.en.pagefind" in shard
+        records = fragments({"pagefind/" + k: v for k, v in shard.items()})
+        assert len(records) == len(groups[n])
+        found.update(records)
+        if n:
+            assert not [k for k in shard if k.endswith((".js", ".css"))]
+    assert set(found) == {"/", "/work/boxly/", "/modules/sql/joins/"}
+    assert index(FILES, "/") == bundle  # deterministic
+    monkeypatch.setattr(folio.search, "SHARD_PAGES", 2000)
+    assert json.loads(index(FILES, "/")[SHARD_LIST]) == {"shards": []}
+
+
+def test_an_edit_reindexes_only_the_shard_of_the_changed_page(tmp_path, monkeypatch):
+    """With the index in shards, a cached build runs Pagefind over the edited page's
+    shard alone; the other shards are reused byte for byte, and every page's record
+    is what a clean build gives."""
+    import shutil
+
+    from folio_testing import EXAMPLE_SITE
+
+    import folio.search
+    from folio.build import Builder, BuildOptions
+    from folio.search import Indexing, shards
+
+    monkeypatch.setattr(folio.search, "SHARD_PAGES", 8)
+    site = tmp_path / "site"
+    shutil.copytree(EXAMPLE_SITE, site, ignore=shutil.ignore_patterns(".folio-cache", "public"))
+    runs: list[list[list[str]]] = []
+    real_init = Indexing.__init__
+
+    def init(self, files, filters, groups=None):
+        runs.append([list(g) for g in groups])
+        real_init(self, files, filters, groups)
+
+    monkeypatch.setattr(Indexing, "__init__", init)
+
+    def build(cache: bool = True) -> dict[str, bytes]:
+        files = Builder(site, BuildOptions(search=True, cards=False, cache=cache)).build().files
+        return {k: v for k, v in files.items() if k.startswith("pagefind/")}
+
+    def shard_files(bundle: dict[str, bytes], n: int) -> dict[str, bytes]:
+        prefix = "pagefind/" if n == 0 else f"pagefind/shard-{n}/"
+        return {k: v for k, v in bundle.items() if k.startswith(prefix)
+                and not k[len(prefix):].startswith("shard-")}
+
+    def records(bundle: dict[str, bytes]) -> dict[str, dict]:
+        return fragments({"pagefind/fragment/" + k.rsplit("/", 1)[1]: v
+                          for k, v in bundle.items() if "/fragment/" in k})
+
+    first = build()
+    groups = runs[0]
+    assert len(groups) >= 3 and groups == shards([p for g in groups for p in g])
+    post = next((site / "posts").glob("*.md"))
+    post.write_text(post.read_text() + "\nA sentence with the word quokkaphrase.\n")
+    again = build()
+    assert len(runs) == 2 and len(runs[1]) == 1
+    edited = groups.index(runs[1][0])
+    for n in range(len(groups)):
+        if n != edited:
+            assert shard_files(again, n) == shard_files(first, n)
+    assert shard_files(again, edited) != shard_files(first, edited)
+    found = records(again)
+    assert found == records(build(cache=False))
+    assert sum("quokkaphrase" in r["content"] for r in found.values()) == 1
+
+
+def _fake_pagefind(tmp_path, body: str):
+    """An executable standing in for Pagefind: `body` is Python run with its argv."""
+    import stat
+    import sys
+
+    script = tmp_path / "fake-pagefind"
+    script.write_text(f"#!{sys.executable}\nimport os, sys, time, pathlib\n{body}\n")
+    script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    return script
+
+
+@pytest.mark.skipif(not __import__("sys").platform.startswith("linux"), reason="reads /proc")
+def test_cancelling_stops_the_pagefind_that_runs_and_starts_no_other(tmp_path, monkeypatch):
+    """The shards run one after another in a child process; stopping the build kills
+    that process and the Pagefind it started."""
+    import time
+
+    import folio.search
+    from folio.search import Indexing
+
+    started = tmp_path / "started"
+    started.mkdir()
+    fake = _fake_pagefind(tmp_path, f"pathlib.Path({str(started)!r}, str(os.getpid())).touch()\n"
+                                    "time.sleep(60)")
+    monkeypatch.setattr(folio.search, "pagefind_binary", lambda: fake)
+    run = Indexing(FILES, None, [["index.html"], ["work/boxly/index.html"]])
+    deadline = time.monotonic() + 30
+    while not list(started.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    [pid] = [int(p.name) for p in started.iterdir()]
+    run.cancel()
+    deadline = time.monotonic() + 30
+    while _alive(pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not _alive(pid)
+    assert run._proc.poll() is not None and run._tmp is None
+    time.sleep(0.2)
+    assert len(list(started.iterdir())) == 1  # the second shard never started
+
+
+def _alive(pid: int) -> bool:
+    """Running, not a zombie (a killed orphan is reaped by init)."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def test_a_failing_shard_fails_the_search_with_pagefinds_words(tmp_path, monkeypatch):
+    import folio.search
+    from folio.search import Indexing
+
+    fake = _fake_pagefind(tmp_path, (
+        "site = pathlib.Path(sys.argv[sys.argv.index('--site') + 1])\n"
+        "if site.name == 'site-1':\n"
+        "    print('Error: the disk is full'); sys.exit(3)\n"
+        "out = pathlib.Path(sys.argv[sys.argv.index('--output-path') + 1])\n"
+        "out.mkdir(parents=True); (out / 'pagefind.js').write_text('')"))
+    monkeypatch.setattr(folio.search, "pagefind_binary", lambda: fake)
+    run = Indexing(FILES, None, [["index.html"], ["work/boxly/index.html"]])
+    with pytest.raises(FolioError, match="the disk is full"):
+        run.finish()
+    assert run._tmp is None

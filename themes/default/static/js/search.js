@@ -25,8 +25,24 @@
       // Result URLs are site-relative in the index; prefix them with the base path.
       return Promise.resolve(pf.options && pf.options({ baseUrl: base }))
         .then(function () { return pf.init && pf.init(); })
+        .then(function () { return mergeShards(pf); })
         .then(function () { return pf; });
     });
+  }
+
+  // A large site's index comes in shards (shards.json names them, relative to the
+  // bundle); Pagefind searches them as one.
+  function mergeShards(pf) {
+    return fetch(bundle + "shards.json")
+      .then(function (response) { return response.ok ? response.json() : {}; })
+      .catch(function () { return {}; })
+      .then(function (list) {
+        var shards = (list && list.shards) || [];
+        if (!pf.mergeIndex) return null;
+        return Promise.all(shards.map(function (path) {
+          return pf.mergeIndex(bundle + path, { baseUrl: base });
+        }));
+      });
   }
 
   // Pagefind excerpts are text with <mark> around hits; keep exactly that.
