@@ -202,7 +202,7 @@ class Indexing:
         try:
             with open(self._log, "wb") as log:
                 self._proc = subprocess.Popen(
-                    [sys.executable, "-m", "folio.pagefind_runs", json.dumps(commands)],
+                    [*_runner(), json.dumps(commands)],
                     stdin=subprocess.PIPE, stdout=log, stderr=log, cwd=self._tmp.name,
                     start_new_session=os.name == "posix")
         except OSError as exc:
@@ -251,6 +251,16 @@ class Indexing:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+
+
+def _runner() -> list[str]:
+    """How to start :mod:`folio.pagefind_runs`: as a script, without site-packages (it
+    needs only the standard library, and folio may be importable here only through the
+    working folder, which the runner does not share); as a module where folio is zipped."""
+    script = Path(__file__).with_name("pagefind_runs.py")
+    if script.is_file():
+        return [sys.executable, "-S", str(script)]
+    return [sys.executable, "-m", "folio.pagefind_runs"]
 
 
 def _stop(proc: subprocess.Popen) -> None:

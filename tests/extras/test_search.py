@@ -440,3 +440,28 @@ def test_a_failing_shard_fails_the_search_with_pagefinds_words(tmp_path, monkeyp
     with pytest.raises(FolioError, match="the disk is full"):
         run.finish()
     assert run._tmp is None
+
+
+def test_pagefind_runs_when_folio_is_importable_only_from_the_working_folder(tmp_path):
+    """`cd src && python -m folio build ...` with a Python where folio is not installed:
+    the runner starts from its file, in the index's temporary folder, so it must not
+    need to import folio."""
+    import os
+    import subprocess
+    import venv
+    from pathlib import Path
+
+    import folio
+
+    venv.create(tmp_path / "venv", with_pip=False)  # a Python without folio or Pagefind
+    python = tmp_path / "venv" / ("Scripts/python.exe" if os.name == "nt" else "bin/python")
+    src = Path(folio.__file__).resolve().parents[1]
+    code = ("import json\nfrom folio.search import index\n"
+            "pages = {'a/index.html': b'<html lang=\"en\"><main><h1>A</h1><p>Alpha</p></main></html>'}\n"
+            "print(json.dumps(sorted(index(pages, '/'))))\n")
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME")}
+    env["PATH"] = f"{pagefind_binary().parent}{os.pathsep}{env.get('PATH', '')}"  # found on PATH
+    out = subprocess.run([str(python), "-c", code], cwd=src, env=env, capture_output=True,
+                         text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "pagefind/pagefind.js" in json.loads(out.stdout)
