@@ -31,6 +31,7 @@ from __future__ import annotations
 import html
 import json
 import os
+import re
 import shutil
 import signal
 import subprocess
@@ -47,7 +48,7 @@ from .spill import Output, Spilled, data_of
 from .urls import output_path
 
 __all__ = ["BUNDLE_DIR", "SHARD_LIST", "Indexing", "assemble", "index", "page_filters",
-           "pagefind_binary", "scratch_dir", "shards"]
+           "pagefind_binary", "scratch_dir", "shards", "without_ignored"]
 
 Filters = Mapping[str, Mapping[str, list[str]]]  # output path -> filter name -> values
 
@@ -110,6 +111,67 @@ def _with_filters(data: bytes, filters: Mapping[str, list[str]]) -> bytes:
         if at != -1:
             return data[:at] + marks + data[at:]
     return data + marks
+
+
+_IGNORE = b"data-pagefind-ignore"
+_KEEP_INSIDE = (b"<h1", b"data-pagefind-filter", b"data-pagefind-meta", b"data-pagefind-body",
+                b"data-pagefind-sort")
+_TAG_NAME = re.compile(rb"<([A-Za-z][A-Za-z0-9-]*)")
+_VOID = frozenset({b"area", b"base", b"br", b"col", b"embed", b"hr", b"img", b"input", b"link",
+                   b"meta", b"source", b"track", b"wbr"})
+
+
+def without_ignored(data: bytes) -> bytes:
+    """The page without the elements in its ``<main>`` marked ``data-pagefind-ignore``.
+
+    Pagefind would skip their words anyway; cut here, they are also out of the
+    search cache's key, so a listing that changes with the pages it lists (a skill
+    page showing a post's reading time) does not re-index the skill page's shard.
+    An element holding what Pagefind still reads from ignored parts (the ``<h1>``
+    that titles the page, filters, metadata) is left for Pagefind to handle, and so
+    is one whose end cannot be found.
+    """
+    main = data.find(b"<main")
+    end_main = data.rfind(b"</main>")
+    if main == -1 or end_main < main or data.find(_IGNORE, main, end_main) == -1:
+        return data
+    out: list[bytes] = []
+    kept_from = 0  # the bytes before this are in `out` or cut
+    pos = main
+    while (at := data.find(_IGNORE, pos, end_main)) != -1:
+        start = data.rfind(b"<", pos, at)
+        name = _TAG_NAME.match(data, start) if start != -1 else None
+        if name is None or data.find(b">", start, at) != -1:  # not inside a start tag
+            pos = at + len(_IGNORE)
+            continue
+        end = _element_end(data, name.group(1).lower(), name.end(), end_main)
+        if end is None or any(data.find(k, at + len(_IGNORE), end) != -1 for k in _KEEP_INSIDE):
+            pos = at + len(_IGNORE)
+            continue
+        out.append(data[kept_from:start])
+        kept_from = pos = end
+    if not out:
+        return data
+    out.append(data[kept_from:])
+    return b"".join(out)
+
+
+def _element_end(data: bytes, name: bytes, after_name: int, limit: int) -> int | None:
+    """Where the element whose start tag names `name` ends (after its end tag), counting
+    nested elements of the same name; None when it does not end before `limit`."""
+    tag_end = data.find(b">", after_name, limit)
+    if tag_end == -1:
+        return None
+    if name in _VOID:
+        return tag_end + 1
+    depth = 1
+    pattern = re.compile(rb"<(/?)" + re.escape(name) + rb"[\s/>]", re.IGNORECASE)
+    for found in pattern.finditer(data, tag_end + 1, limit):
+        depth += -1 if found.group(1) else 1
+        if depth == 0:
+            close = data.find(b">", found.start(), limit)
+            return None if close == -1 else close + 1
+    return None
 
 
 def index(files: Mapping[str, Output], base_path: str = "/",
@@ -337,9 +399,10 @@ def _indexed(files: Mapping[str, Output], filters: Filters | None) -> list[str]:
 
 def _write_pages(root: Path, files: Mapping[str, Output], paths: list[str],
                  filters: Filters | None) -> None:
-    """The copy of the site Pagefind reads, each page with its filters."""
+    """The copy of the site Pagefind reads, each page cut as :func:`without_ignored`
+    says and given its filters."""
     for rel in paths:
-        data = data_of(files[rel])
+        data = without_ignored(data_of(files[rel]))
         if filters is not None:
             data = _with_filters(data, filters[rel])
         target = root / rel

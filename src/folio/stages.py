@@ -16,7 +16,7 @@ from typing import Any
 from .markdown import Rendered
 from .model import Site
 from .parallel import map_ordered
-from .spill import Output, Spill, digest_of
+from .spill import Output, Spill, data_of, digest_of
 from .stagememo import StageMemo
 
 __all__ = ["SearchRun", "cached_module_packages", "start_search"]
@@ -90,8 +90,8 @@ def _package_module(item: tuple[int, str]) -> dict[str, Output]:
 def start_search(site: Site, pages: Mapping[str, Output], memo: StageMemo,
                  spill: Spill | None) -> SearchRun:
     """The search index, shard by shard (see :func:`folio.search.shards`): each shard
-    from the memo when its pages are unchanged, the others indexed by a Pagefind run
-    started now and collected by `SearchRun.finish()`."""
+    from the memo when what Pagefind reads of its pages is unchanged, the others
+    indexed by a Pagefind run started now and collected by `SearchRun.finish()`."""
     from .search import Indexing, page_filters, shards
 
     filters = page_filters(site)
@@ -102,16 +102,36 @@ def start_search(site: Site, pages: Mapping[str, Output], memo: StageMemo,
     bundles: list[dict[str, bytes] | None] = []
     todo: list[tuple[int, Callable[[dict[str, bytes]], None]]] = []
     for n, paths in enumerate(groups):
-        inputs = ([(p, digest_of(html[p])) for p in paths], site.config.base_path,
-                  {p: filters[p] for p in paths})
-        digest, found = memo.get("search", f"shard-{n}", inputs)
+        part = {p: filters[p] for p in paths}
+        indexed = (_indexed_digests(memo, f"shard-{n}", paths, html, site.config.base_path, part),
+                   site.config.base_path, part)
+        digest, found = memo.get("search", f"shard-{n}", indexed)
         bundles.append(found)
         if found is None:
-            todo.append((n, partial(memo.put, "search", f"shard-{n}", inputs, digest)))
+            todo.append((n, partial(memo.put, "search", f"shard-{n}", indexed, digest)))
     if not todo:
         return SearchRun(bundles, spill=spill)
     running = Indexing(html, filters, [groups[n] for n, _ in todo])
     return SearchRun(bundles, running, todo, spill)
+
+
+def _indexed_digests(memo: StageMemo, name: str, paths: list[str], html: Mapping[str, Output],
+                     base_path: str, filters: dict) -> list[tuple[str, bytes]]:
+    """Each page's digest of what Pagefind reads of it (:func:`folio.search.without_ignored`).
+    Reading and cutting the pages is done again only when a page of the shard changed:
+    the digests are remembered by the pages' own."""
+    import hashlib
+
+    from .search import without_ignored
+
+    whole = ([(p, digest_of(html[p])) for p in paths], base_path, filters)
+    digest, known = memo.get("search-pages", name, whole)
+    if known is not None:
+        joined = known["indexed"]
+        return [(p, joined[32 * i:32 * i + 32]) for i, p in enumerate(paths)]
+    digests = [(p, hashlib.sha256(without_ignored(data_of(html[p]))).digest()) for p in paths]
+    memo.put("search-pages", name, whole, digest, {"indexed": b"".join(d for _, d in digests)})
+    return digests
 
 
 @dataclass(slots=True)

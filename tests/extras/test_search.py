@@ -465,3 +465,79 @@ def test_pagefind_runs_when_folio_is_importable_only_from_the_working_folder(tmp
                          text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "pagefind/pagefind.js" in json.loads(out.stdout)
+
+
+def test_without_ignored_cuts_what_pagefind_would_skip_inside_main():
+    from folio.search import without_ignored
+
+    page = (b'<html><body><nav data-pagefind-ignore>Menu</nav><main><h1>Title</h1><p>Kept</p>'
+            b'<section data-pagefind-ignore><div><div>Listed</div></div><p>Listed too</p></section>'
+            b'<p>After</p><img data-pagefind-ignore src="a.png" alt="Cut">'
+            b'<p>&lt;div data-pagefind-ignore&gt; is text here</p></main><footer>F</footer></body></html>')
+    assert without_ignored(page) == (
+        b'<html><body><nav data-pagefind-ignore>Menu</nav><main><h1>Title</h1><p>Kept</p>'
+        b'<p>After</p><p>&lt;div data-pagefind-ignore&gt; is text here</p></main>'
+        b'<footer>F</footer></body></html>')
+    assert without_ignored(b"<main><p>No marks</p></main>") == b"<main><p>No marks</p></main>"
+    assert without_ignored(b"<p data-pagefind-ignore>no main</p>") == b"<p data-pagefind-ignore>no main</p>"
+
+
+@pytest.mark.parametrize("inside", [
+    b"<h1>The page's title</h1>",                      # Pagefind still titles the page from it
+    b'<span data-pagefind-filter="type:Post"></span>',  # filters and metadata are still read
+    b'<span data-pagefind-meta="image:/a.png"></span>',
+    b"<div>never closed",                               # no end before </main>: not guessed
+])
+def test_without_ignored_leaves_what_pagefind_still_reads_or_what_it_cannot_delimit(inside):
+    from folio.search import without_ignored
+
+    page = b"<main><p>Kept</p><div data-pagefind-ignore>" + inside + b"</main>"
+    if inside != b"<div>never closed":
+        page = page.replace(b"</main>", b"</div></main>")
+    assert without_ignored(page) == page
+
+
+def test_a_listing_that_changes_with_the_page_it_lists_reindexes_no_other_shard(tmp_path, monkeypatch):
+    """Skill and track pages list case studies in sections the theme marks
+    data-pagefind-ignore: an edit to a case study's outcomes changes those pages, but
+    only the case study's own shard is indexed again."""
+    import shutil
+
+    from folio_testing import EXAMPLE_SITE
+
+    import folio.search
+    from folio.build import Builder, BuildOptions
+    from folio.search import Indexing
+
+    monkeypatch.setattr(folio.search, "SHARD_PAGES", 8)
+    site = tmp_path / "site"
+    shutil.copytree(EXAMPLE_SITE, site, ignore=shutil.ignore_patterns(".folio-cache", "public"))
+    runs: list[list[list[str]]] = []
+    real_init = Indexing.__init__
+
+    def init(self, files, filters, groups=None):
+        runs.append([list(g) for g in groups])
+        real_init(self, files, filters, groups)
+
+    monkeypatch.setattr(Indexing, "__init__", init)
+
+    def build(cache: bool = True) -> dict[str, bytes]:
+        return Builder(site, BuildOptions(search=True, cards=False, cache=cache)).build().files
+
+    def records(files: dict[str, bytes]) -> dict[str, dict]:
+        return fragments({"pagefind/fragment/" + k.rsplit("/", 1)[1]: v
+                          for k, v in files.items() if k.startswith("pagefind/") and "/fragment/" in k})
+
+    first = build()
+    case = site / "case-studies" / "01-food-bank-stock-dashboard.md"
+    case.write_text(case.read_text().replace("from 11.4% to 7.9%", "from 11.4% to 7.5%"))
+    again = build()
+    listing = [p for p in ("skills/dashboards/index.html", "tracks/data/index.html")
+               if first[p] != again[p]]
+    assert len(listing) == 2  # the listings changed with the case study
+    assert len(runs) == 2 and len(runs[1]) == 1
+    assert "work/food-bank-stock-dashboard/index.html" in runs[1][0]
+    found = records(again)
+    assert found == records(build(cache=False))
+    assert "7.5%" in found["/work/food-bank-stock-dashboard/"]["content"]
+    assert "food bank" not in found["/skills/dashboards/"]["content"].lower()
