@@ -322,17 +322,18 @@ def test_an_index_in_shards_keeps_every_page_and_one_copy_of_the_scripts(monkeyp
     assert json.loads(index(FILES, "/")[SHARD_LIST]) == {"shards": []}
 
 
-def test_an_edit_reindexes_only_the_shard_of_the_changed_page(tmp_path, monkeypatch):
-    """With the index in shards, a cached build runs Pagefind over the edited page's
-    shard alone; the other shards are reused byte for byte, and every page's record
-    is what a clean build gives."""
+@pytest.fixture()
+def sharded(tmp_path, monkeypatch):
+    """A copy of the example site indexed in shards of 8 pages: `build(cache)` builds it
+    (all files), `runs` records the groups of pages each Pagefind start was given."""
     import shutil
+    from types import SimpleNamespace
 
     from folio_testing import EXAMPLE_SITE
 
     import folio.search
     from folio.build import Builder, BuildOptions
-    from folio.search import Indexing, shards
+    from folio.search import Indexing
 
     monkeypatch.setattr(folio.search, "SHARD_PAGES", 8)
     site = tmp_path / "site"
@@ -347,32 +348,42 @@ def test_an_edit_reindexes_only_the_shard_of_the_changed_page(tmp_path, monkeypa
     monkeypatch.setattr(Indexing, "__init__", init)
 
     def build(cache: bool = True) -> dict[str, bytes]:
-        files = Builder(site, BuildOptions(search=True, cards=False, cache=cache)).build().files
-        return {k: v for k, v in files.items() if k.startswith("pagefind/")}
+        return Builder(site, BuildOptions(search=True, cards=False, cache=cache)).build().files
 
-    def shard_files(bundle: dict[str, bytes], n: int) -> dict[str, bytes]:
+    return SimpleNamespace(site=site, runs=runs, build=build)
+
+
+def all_records(files: dict[str, bytes]) -> dict[str, dict]:
+    """Every page's record, from every shard of the bundle."""
+    return fragments({"pagefind/fragment/" + k.rsplit("/", 1)[1]: v for k, v in files.items()
+                      if k.startswith("pagefind/") and "/fragment/" in k})
+
+
+def test_an_edit_reindexes_only_the_shard_of_the_changed_page(sharded):
+    """With the index in shards, a cached build runs Pagefind over the edited page's
+    shard alone; the other shards are reused byte for byte, and every page's record
+    is what a clean build gives."""
+    from folio.search import shards
+
+    def shard_files(files: dict[str, bytes], n: int) -> dict[str, bytes]:
         prefix = "pagefind/" if n == 0 else f"pagefind/shard-{n}/"
-        return {k: v for k, v in bundle.items() if k.startswith(prefix)
+        return {k: v for k, v in files.items() if k.startswith(prefix)
                 and not k[len(prefix):].startswith("shard-")}
 
-    def records(bundle: dict[str, bytes]) -> dict[str, dict]:
-        return fragments({"pagefind/fragment/" + k.rsplit("/", 1)[1]: v
-                          for k, v in bundle.items() if "/fragment/" in k})
-
-    first = build()
-    groups = runs[0]
+    first = sharded.build()
+    groups = sharded.runs[0]
     assert len(groups) >= 3 and groups == shards([p for g in groups for p in g])
-    post = next((site / "posts").glob("*.md"))
+    post = next((sharded.site / "posts").glob("*.md"))
     post.write_text(post.read_text() + "\nA sentence with the word quokkaphrase.\n")
-    again = build()
-    assert len(runs) == 2 and len(runs[1]) == 1
-    edited = groups.index(runs[1][0])
+    again = sharded.build()
+    assert len(sharded.runs) == 2 and len(sharded.runs[1]) == 1
+    edited = groups.index(sharded.runs[1][0])
     for n in range(len(groups)):
         if n != edited:
             assert shard_files(again, n) == shard_files(first, n)
     assert shard_files(again, edited) != shard_files(first, edited)
-    found = records(again)
-    assert found == records(build(cache=False))
+    found = all_records(again)
+    assert found == all_records(sharded.build(cache=False))
     assert sum("quokkaphrase" in r["content"] for r in found.values()) == 1
 
 
@@ -497,47 +508,20 @@ def test_without_ignored_leaves_what_pagefind_still_reads_or_what_it_cannot_deli
     assert without_ignored(page) == page
 
 
-def test_a_listing_that_changes_with_the_page_it_lists_reindexes_no_other_shard(tmp_path, monkeypatch):
+def test_a_listing_that_changes_with_the_page_it_lists_reindexes_no_other_shard(sharded):
     """Skill and track pages list case studies in sections the theme marks
     data-pagefind-ignore: an edit to a case study's outcomes changes those pages, but
     only the case study's own shard is indexed again."""
-    import shutil
-
-    from folio_testing import EXAMPLE_SITE
-
-    import folio.search
-    from folio.build import Builder, BuildOptions
-    from folio.search import Indexing
-
-    monkeypatch.setattr(folio.search, "SHARD_PAGES", 8)
-    site = tmp_path / "site"
-    shutil.copytree(EXAMPLE_SITE, site, ignore=shutil.ignore_patterns(".folio-cache", "public"))
-    runs: list[list[list[str]]] = []
-    real_init = Indexing.__init__
-
-    def init(self, files, filters, groups=None):
-        runs.append([list(g) for g in groups])
-        real_init(self, files, filters, groups)
-
-    monkeypatch.setattr(Indexing, "__init__", init)
-
-    def build(cache: bool = True) -> dict[str, bytes]:
-        return Builder(site, BuildOptions(search=True, cards=False, cache=cache)).build().files
-
-    def records(files: dict[str, bytes]) -> dict[str, dict]:
-        return fragments({"pagefind/fragment/" + k.rsplit("/", 1)[1]: v
-                          for k, v in files.items() if k.startswith("pagefind/") and "/fragment/" in k})
-
-    first = build()
-    case = site / "case-studies" / "01-food-bank-stock-dashboard.md"
+    first = sharded.build()
+    case = sharded.site / "case-studies" / "01-food-bank-stock-dashboard.md"
     case.write_text(case.read_text().replace("from 11.4% to 7.9%", "from 11.4% to 7.5%"))
-    again = build()
+    again = sharded.build()
     listing = [p for p in ("skills/dashboards/index.html", "tracks/data/index.html")
                if first[p] != again[p]]
     assert len(listing) == 2  # the listings changed with the case study
-    assert len(runs) == 2 and len(runs[1]) == 1
-    assert "work/food-bank-stock-dashboard/index.html" in runs[1][0]
-    found = records(again)
-    assert found == records(build(cache=False))
+    assert len(sharded.runs) == 2 and len(sharded.runs[1]) == 1
+    assert "work/food-bank-stock-dashboard/index.html" in sharded.runs[1][0]
+    found = all_records(again)
+    assert found == all_records(sharded.build(cache=False))
     assert "7.5%" in found["/work/food-bank-stock-dashboard/"]["content"]
     assert "food bank" not in found["/skills/dashboards/"]["content"].lower()
