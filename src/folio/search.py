@@ -44,7 +44,7 @@ from pathlib import Path
 
 from .errors import FolioError
 from .model import Site
-from .spill import Output, Spilled, data_of
+from .spill import Output, data_of
 from .urls import output_path
 
 __all__ = ["BUNDLE_DIR", "SHARD_LIST", "Indexing", "assemble", "index", "page_filters",
@@ -204,7 +204,7 @@ def shards(paths: Sequence[str]) -> list[list[str]]:
     return [group for group in groups if group]
 
 
-def assemble(bundles: Sequence[Mapping[str, bytes]]) -> dict[str, bytes]:
+def assemble(bundles: Sequence[Mapping[str, bytes] | None]) -> dict[str, bytes]:
     """One bundle per shard -> the site's ``pagefind/`` folder and its shard list.
 
     The first shard is the bundle search.js imports; the others go to
@@ -234,7 +234,7 @@ class Indexing:
     fork its worker processes."""
 
     def __init__(self, files: Mapping[str, Output], filters: Filters | None,
-                 groups: Sequence[Sequence[str]] | None = None) -> None:
+                 groups: Sequence[Sequence[str]]) -> None:
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._proc: subprocess.Popen | None = None
         self._bundles: list[Path] = []
@@ -242,12 +242,10 @@ class Indexing:
         if binary is None:
             raise FolioError("search: the Pagefind program was not found",
                              hint="pip install 'pagefind[bin]', or build with --no-search")
-        if groups is None:
-            groups = [_indexed(files, filters)]
         groups = [list(g) for g in groups if g]
         if not groups:
             return
-        where = scratch_dir(sum(_size(files[p]) for g in groups for p in g))
+        where = scratch_dir(sum(len(files[p]) for g in groups for p in g))  # a Spilled: its size
         if where is not None:
             _remove_stale(where)
         try:
@@ -383,10 +381,6 @@ def _available_memory() -> int:
             if line.startswith(b"MemAvailable:"):
                 return int(line.split()[1]) * 1024
     return 0
-
-
-def _size(value: Output) -> int:
-    return value.size if isinstance(value, Spilled) else len(value)
 
 
 def _indexed(files: Mapping[str, Output], filters: Filters | None) -> list[str]:

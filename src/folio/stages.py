@@ -154,7 +154,7 @@ class SearchRun:
             for (n, remember), bundle in zip(self.todo, made, strict=True):
                 remember(bundle)
                 self.bundles[n] = bundle
-        files = assemble([b for b in self.bundles if b])
+        files = assemble(self.bundles)
         self.bundles = []
         if self.spill is None or not files:
             return files

@@ -341,7 +341,7 @@ def sharded(tmp_path, monkeypatch):
     runs: list[list[list[str]]] = []
     real_init = Indexing.__init__
 
-    def init(self, files, filters, groups=None):
+    def init(self, files, filters, groups):
         runs.append([list(g) for g in groups])
         real_init(self, files, filters, groups)
 

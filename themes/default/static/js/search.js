@@ -33,12 +33,12 @@
   // A large site's index comes in shards (shards.json names them, relative to the
   // bundle); Pagefind searches them as one.
   function mergeShards(pf) {
+    if (!pf.mergeIndex) return null;
     return fetch(bundle + "shards.json")
       .then(function (response) { return response.ok ? response.json() : {}; })
       .catch(function () { return {}; })
       .then(function (list) {
         var shards = (list && list.shards) || [];
-        if (!pf.mergeIndex) return null;
         return Promise.all(shards.map(function (path) {
           return pf.mergeIndex(bundle + path, { baseUrl: base });
         }));
