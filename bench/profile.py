@@ -2,7 +2,7 @@
 """Profile a cold and a warm `folio build` of a generated corpus with pyinstrument.
 
 usage: python bench/profile.py [--pages 1000] [--work /tmp/folio-bench] [--out bench/profiles]
-       [--build-args '--no-search']
+       [--build-args=--no-search]
 
 Writes <out>/cold-<N>.txt and <out>/warm-<N>.txt (pyinstrument's text tree,
 frames under 1% hidden) and prints the stage times folio reports with -v.
@@ -41,7 +41,8 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "folio-bench")
     ap.add_argument("--out", type=Path, default=BENCH / "profiles")
-    ap.add_argument("--build-args", default="")
+    ap.add_argument("--build-args", default="",
+                    help="extra `folio build` arguments, with '=': --build-args=--no-search")
     a = ap.parse_args()
     try:
         import pyinstrument  # noqa: F401

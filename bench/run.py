@@ -2,6 +2,7 @@
 """folio's build benchmark: cold, warm and one-edit builds against the naive floor.
 
 usage: python bench/run.py [--pages 1000 10000] [--runs 5] [--work /tmp/folio-bench]
+       [--build-args=--no-search] [--set social_cards=sections]
 
 For each corpus size (bench/gen_corpus.py, fixed seed) this measures, each as a
 fresh subprocess the way a user runs it:
@@ -36,6 +37,8 @@ import threading
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import yaml
 
 BENCH = Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH))
@@ -140,22 +143,46 @@ def reset(site: Path, out: Path) -> None:
     shutil.rmtree(out, ignore_errors=True)
 
 
-def corpus(work: Path, pages: int, seed: int) -> Path:
-    """The generated site, reused between runs when generator and parameters match."""
+def corpus(work: Path, pages: int, seed: int, settings: tuple[str, ...] = ()) -> Path:
+    """The generated site, reused between runs when generator and parameters match.
+
+    `settings` ("social_cards: sections", ...) are added to its folio.yaml; a corpus
+    with settings has a folder of its own, so the plain one is never changed.
+    """
     stamp = f"{pages} {seed} {hashlib.sha256((BENCH / 'gen_corpus.py').read_bytes()).hexdigest()}"
-    site = work / f"corpus-{pages}-s{seed}"  # a name no other benchmark writes to
-    marker = work / f"corpus-{pages}-s{seed}.stamp"
+    name = f"corpus-{pages}-s{seed}"  # a name no other benchmark writes to
+    if settings:
+        stamp += "\n" + "\n".join(settings)
+        name += "-" + hashlib.sha256("\n".join(settings).encode()).hexdigest()[:8]
+    site, marker = work / name, work / f"{name}.stamp"
     if marker.exists() and marker.read_text() == stamp:
         return site
     shutil.rmtree(site, ignore_errors=True)
     generate(site, pages, seed)
+    if settings:
+        config = site / "folio.yaml"
+        taken = set(yaml.safe_load(config.read_text(encoding="utf-8"))) & {
+            line.partition(":")[0] for line in settings}
+        if taken:
+            sys.exit(f"--set {', '.join(sorted(taken))}: gen_corpus.py sets that already")
+        with open(config, "a", encoding="utf-8") as out:
+            out.write("".join(f"{line}\n" for line in settings))
     marker.write_text(stamp)
     return site
 
 
-def bench_size(work: Path, pages: int, runs: int, seed: int, serial: bool, cheap_runs: int = 3) -> Row:
-    site = corpus(work, pages, seed)
-    out = work / f"corpus-{pages}-out"
+def setting(text: str) -> str:
+    """A --set KEY=VALUE as the top-level folio.yaml line it adds to the corpus."""
+    key, sep, value = text.partition("=")
+    if not sep or not key.isidentifier():
+        raise argparse.ArgumentTypeError(f"expected KEY=VALUE, got {text!r}")
+    return f"{key}: {value}"
+
+
+def bench_size(work: Path, pages: int, runs: int, seed: int, serial: bool, cheap_runs: int = 3,
+               settings: tuple[str, ...] = ()) -> Row:
+    site = corpus(work, pages, seed, settings)
+    out = work / f"{site.name}-out"
     row = Row(pages)
 
     def record(name: str, sample: Sample) -> None:
@@ -281,7 +308,10 @@ def main() -> None:
     ap.add_argument("--no-serial", action="store_true", help="skip the --jobs 1 cold build")
     ap.add_argument("--cheap-runs", type=int, default=3, help="runs per warm/edit median (default 3)")
     ap.add_argument("--json", type=Path, help="also write every sample here")
-    ap.add_argument("--build-args", default="", help="extra `folio build` arguments, e.g. '--no-search'")
+    ap.add_argument("--build-args", default="", help="extra `folio build` arguments, given with '=' as they start "
+                         "with a dash: --build-args=--no-search")
+    ap.add_argument("--set", type=setting, action="append", default=[], metavar="KEY=VALUE",
+                    help="a folio.yaml setting for the corpus, e.g. social_cards=sections (repeatable)")
     a = ap.parse_args()
     BUILD_ARGS.extend(a.build_args.split())
     a.work.mkdir(parents=True, exist_ok=True)
@@ -292,10 +322,13 @@ def main() -> None:
     for pages in a.pages:
         runs = a.runs if pages <= 2000 else max(1, min(a.runs, 3))
         print(f"benchmarking {pages} pages ({runs} runs)...", file=sys.stderr)
-        rows.append(bench_size(a.work, pages, runs, a.seed, not a.no_serial, max(1, a.cheap_runs)))
+        rows.append(bench_size(a.work, pages, runs, a.seed, not a.no_serial, max(1, a.cheap_runs),
+                               tuple(a.set)))
     print(table(rows, version, info, bare))
     if BUILD_ARGS:
         print(f"\n`folio build` ran with: {' '.join(BUILD_ARGS)}")
+    if a.set:
+        print(f"\nThe corpus's folio.yaml added: {'; '.join(a.set)}")
     if a.json:
         a.json.write_text(json.dumps({"machine": info, "version": [asdict(s) for s in version],
                                       "rows": [asdict(r) for r in rows]}, indent=1))
