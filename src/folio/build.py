@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .bodies import MarkdownStage
 from .cache import FileBytes
@@ -34,6 +34,9 @@ from .sitefiles import SECTIONS, TOP_FILES, content_paths
 from .spill import Output, Spill, Spilled
 from .stagememo import StageMemo, TemplateBytecodeCache
 from .stages import SearchRun, start_search
+
+if TYPE_CHECKING:
+    from .search import PagefindTime
 
 __all__ = ["BuildOptions", "BuildResult", "Builder", "build"]
 
@@ -58,6 +61,7 @@ class BuildResult:
     files: dict[str, Output]  # bytes, or (after `build()`) where the file was written
     warnings: tuple[Diagnostic, ...] = ()
     timings: dict[str, float] = field(default_factory=dict)
+    pagefind: PagefindTime | None = None  # the index's runs, beside the stages; None: none ran
     output_dir: Path | None = None
     written: int = 0
     unchanged: int = 0
@@ -258,7 +262,7 @@ class Builder:
         _fail_with_sources(report, sources)
         warnings = tuple(sorted(report.warnings, key=Diagnostic.sort_key))
         return BuildResult(self.root, site, dict(sorted(files.items())), warnings,
-                           timer.timings, images=len(images))
+                           timer.timings, search.took, images=len(images))
 
     def _parse_disk(self) -> Any:
         """`.folio-cache/parse/` for the first build of this Builder, else None: the parses

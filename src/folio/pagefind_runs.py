@@ -5,7 +5,10 @@ A large site's search index is built in shards (see :mod:`folio.search`); one
 Pagefind at a time keeps the memory to one shard's, and running them from a
 process of their own lets the build draw its cards meanwhile (a thread in the
 build would forbid forking its worker processes). The exit status is the first
-failing run's, with the tail of its output on stderr; 0 when all succeeded.
+failing run's, with the tail of its output on stderr; 0 when all succeeded, and then
+the last line of stdout is ``{"runs": N, "seconds": S, "cpu_seconds": C}``: what the
+runs took, wall and CPU, which the build's own stage times cannot show (Pagefind
+works beside other stages).
 When stdin closes before the end (the build stopped, or died), the running
 Pagefind is killed and nothing more is started.
 """
@@ -17,6 +20,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 
 OUTPUT_TAIL = 4000  # characters of a failing run's output passed on
 
@@ -40,6 +44,7 @@ def main(argv: list[str]) -> int:
         os._exit(1)
 
     threading.Thread(target=watch_stdin, daemon=True).start()
+    started, before = time.perf_counter(), os.times()
     for command in commands:
         with lock:
             if stopped.is_set():
@@ -52,6 +57,11 @@ def main(argv: list[str]) -> int:
             sys.stderr.write(out.decode("utf-8", "replace")[-OUTPUT_TAIL:])
             sys.stderr.flush()
             return proc.returncode or 1
+    after = os.times()  # children's times: the Pagefind runs, all waited for
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    sys.stdout.write(json.dumps({"runs": len(commands), "seconds": time.perf_counter() - started,
+                                 "cpu_seconds": cpu}) + "\n")
+    sys.stdout.flush()
     return 0
 
 

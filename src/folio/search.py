@@ -40,6 +40,7 @@ import tempfile
 import time
 import zlib
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import FolioError
@@ -47,8 +48,8 @@ from .model import Site
 from .spill import Output, data_of
 from .urls import output_path
 
-__all__ = ["BUNDLE_DIR", "SHARD_LIST", "Indexing", "assemble", "index", "page_filters",
-           "pagefind_binary", "scratch_dir", "shards", "without_ignored"]
+__all__ = ["BUNDLE_DIR", "SHARD_LIST", "Indexing", "PagefindTime", "assemble", "index",
+           "page_filters", "pagefind_binary", "scratch_dir", "shards", "without_ignored"]
 
 Filters = Mapping[str, Mapping[str, list[str]]]  # output path -> filter name -> values
 
@@ -226,6 +227,16 @@ def assemble(bundles: Sequence[Mapping[str, bytes] | None]) -> dict[str, bytes]:
     return out
 
 
+@dataclass(frozen=True, slots=True)
+class PagefindTime:
+    """What the Pagefind runs of one build took. They work beside other stages, so the
+    stage times show only the wait for them; `folio build -v` prints this too."""
+
+    runs: int
+    seconds: float
+    cpu_seconds: float
+
+
 class Indexing:
     """Pagefind runs under way, one per group of pages (one shard of the index each):
     the build goes on with other stages (social cards, packages) while they work, and
@@ -238,6 +249,7 @@ class Indexing:
         self._tmp: tempfile.TemporaryDirectory | None = None
         self._proc: subprocess.Popen | None = None
         self._bundles: list[Path] = []
+        self.took: PagefindTime | None = None  # set by a finish() that succeeded
         binary = pagefind_binary()
         if binary is None:
             raise FolioError("search: the Pagefind program was not found",
@@ -295,6 +307,7 @@ class Indexing:
                 detail = text.strip().splitlines()[-3:]
                 raise FolioError("search: Pagefind failed: " + " / ".join(detail or ["no output"]),
                                  hint="build with --no-search to skip the search index")
+            self.took = _reported_time(self._log)
             return [{p.relative_to(bundle).as_posix(): p.read_bytes()
                      for p in sorted(bundle.rglob("*")) if p.is_file()}
                     for bundle in self._bundles]
@@ -311,6 +324,17 @@ class Indexing:
         if self._tmp is not None:
             self._tmp.cleanup()
             self._tmp = None
+
+
+def _reported_time(log: Path) -> PagefindTime | None:
+    """The runner's last line (see :mod:`folio.pagefind_runs`); None if it is not there."""
+    try:
+        lines = log.read_text("utf-8", "replace").strip().splitlines()
+        found = json.loads(lines[-1]) if lines else None
+        return PagefindTime(int(found["runs"]), float(found["seconds"]),
+                            float(found["cpu_seconds"]))
+    except (OSError, ValueError, TypeError, KeyError):
+        return None
 
 
 def _runner() -> list[str]:

@@ -11,13 +11,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .markdown import Rendered
 from .model import Site
 from .parallel import map_ordered
 from .spill import Output, Spill, data_of, digest_of
 from .stagememo import StageMemo
+
+if TYPE_CHECKING:
+    from .search import PagefindTime
 
 __all__ = ["SearchRun", "cached_module_packages", "start_search"]
 
@@ -144,12 +147,14 @@ class SearchRun:
     running: Any = None
     todo: list[tuple[int, Callable[[dict[str, bytes]], None]]] = field(default_factory=list)
     spill: Spill | None = None
+    took: PagefindTime | None = None  # what the runs took, once finished; None if none ran
 
     def finish(self) -> dict[str, Output]:
         from .search import assemble
 
         if self.running is not None:
             made = self.running.finish()
+            self.took = self.running.took
             self.running = None
             for (n, remember), bundle in zip(self.todo, made, strict=True):
                 remember(bundle)

@@ -451,6 +451,57 @@ def test_a_failing_shard_fails_the_search_with_pagefinds_words(tmp_path, monkeyp
     with pytest.raises(FolioError, match="the disk is full"):
         run.finish()
     assert run._tmp is None
+    assert run.took is None
+
+
+def test_the_runs_report_the_time_they_took(tmp_path, monkeypatch):
+    """Pagefind works beside other stages, so its own time is reported by the runner."""
+    import folio.search
+    from folio.search import Indexing
+
+    fake = _fake_pagefind(tmp_path, (
+        "time.sleep(0.3)\n"
+        "sum(range(3_000_000))  # some CPU\n"
+        "out = pathlib.Path(sys.argv[sys.argv.index('--output-path') + 1])\n"
+        "out.mkdir(parents=True); (out / 'pagefind.js').write_text('')"))
+    monkeypatch.setattr(folio.search, "pagefind_binary", lambda: fake)
+    run = Indexing(FILES, None, [["index.html"], ["work/boxly/index.html"]])
+    assert len(run.finish()) == 2
+    assert run.took is not None
+    assert run.took.runs == 2
+    assert run.took.seconds >= 0.6  # both runs, one after the other
+    assert 0 < run.took.cpu_seconds < run.took.seconds
+
+
+@pytest.mark.parametrize("log", ["", "Error: something\n", '{"runs": 1}\n', "[1, 2]\n"])
+def test_a_run_without_its_time_line_reports_no_time(tmp_path, log):
+    from folio.search import _reported_time
+
+    (tmp_path / "pagefind.log").write_text(log)
+    assert _reported_time(tmp_path / "pagefind.log") is None
+    assert _reported_time(tmp_path / "missing.log") is None
+
+
+def test_verbose_build_shows_what_pagefind_took_beside_the_stages(tmp_path):
+    import re
+    import shutil
+
+    from folio_testing import EXAMPLE_SITE, run_folio
+
+    site = tmp_path / "site"
+    shutil.copytree(EXAMPLE_SITE, site, ignore=shutil.ignore_patterns(".folio-cache", "public"))
+
+    def pagefind_lines(*args: str) -> list[str]:
+        done = run_folio("build", str(site), "-o", str(tmp_path / args[0]), "-v", *args[1:])
+        assert done.returncode == 0, done.stderr
+        return [line for line in done.stdout.splitlines() if line.split()[:1] == ["pagefind"]]
+
+    [line] = pagefind_lines("out")
+    found = re.fullmatch(r"\s*pagefind\s+([\d.]+) ms beside copy, packages and cards "
+                         r"\(1 run, ([\d.]+) s of CPU\)", line)
+    assert found and float(found[1]) > 0 and float(found[2]) > 0, line
+    assert pagefind_lines("out") == []  # nothing changed: the index is reused, nothing ran
+    assert pagefind_lines("other", "--no-search") == []
 
 
 def test_pagefind_runs_when_folio_is_importable_only_from_the_working_folder(tmp_path):

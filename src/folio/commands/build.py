@@ -54,7 +54,8 @@ site_argument = click.argument("site", required=False, type=click.Path(file_okay
 @click.option("--no-search", is_flag=True, help="Skip the search index.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .folio-cache/.")
 @click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Worker processes (default: all cores).")
-@click.option("-v", "--verbose", is_flag=True, help="Print the time of each pipeline stage.")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Print the time of each pipeline stage, and of the search indexing beside them.")
 def build(site, output, base_url, drafts, clean, no_search, no_cache, jobs, verbose):
     """Build the site into its output folder."""
     from ..build import BuildOptions
@@ -80,6 +81,11 @@ def build(site, output, base_url, drafts, clean, no_search, no_cache, jobs, verb
     if verbose:
         for stage, seconds in result.timings.items():
             click.echo(f"  {stage:<10} {seconds * 1000:8.1f} ms")
+        if result.pagefind is not None:  # not a stage: it ran beside them, "search" is the wait
+            ran = result.pagefind
+            click.echo(f"  {'pagefind':<10} {ran.seconds * 1000:8.1f} ms beside copy, packages and "
+                       f"cards ({ran.runs} run{'s' if ran.runs != 1 else ''}, "
+                       f"{ran.cpu_seconds:.1f} s of CPU)")
 
 
 @click.command()
