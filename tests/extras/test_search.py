@@ -436,18 +436,23 @@ def _alive(pid: int) -> bool:
         return False
 
 
-def test_a_failing_shard_fails_the_search_with_pagefinds_words(tmp_path, monkeypatch):
+def _two_shards(tmp_path, monkeypatch, first: str):
+    """Indexing of two shards by a stand-in Pagefind that runs `first`, then writes a bundle."""
     import folio.search
     from folio.search import Indexing
 
-    fake = _fake_pagefind(tmp_path, (
-        "site = pathlib.Path(sys.argv[sys.argv.index('--site') + 1])\n"
-        "if site.name == 'site-1':\n"
-        "    print('Error: the disk is full'); sys.exit(3)\n"
+    fake = _fake_pagefind(tmp_path, first + (
         "out = pathlib.Path(sys.argv[sys.argv.index('--output-path') + 1])\n"
         "out.mkdir(parents=True); (out / 'pagefind.js').write_text('')"))
     monkeypatch.setattr(folio.search, "pagefind_binary", lambda: fake)
-    run = Indexing(FILES, None, [["index.html"], ["work/boxly/index.html"]])
+    return Indexing(FILES, None, [["index.html"], ["work/boxly/index.html"]])
+
+
+def test_a_failing_shard_fails_the_search_with_pagefinds_words(tmp_path, monkeypatch):
+    run = _two_shards(tmp_path, monkeypatch, (
+        "site = pathlib.Path(sys.argv[sys.argv.index('--site') + 1])\n"
+        "if site.name == 'site-1':\n"
+        "    print('Error: the disk is full'); sys.exit(3)\n"))
     with pytest.raises(FolioError, match="the disk is full"):
         run.finish()
     assert run._tmp is None
@@ -456,16 +461,7 @@ def test_a_failing_shard_fails_the_search_with_pagefinds_words(tmp_path, monkeyp
 
 def test_the_runs_report_the_time_they_took(tmp_path, monkeypatch):
     """Pagefind works beside other stages, so its own time is reported by the runner."""
-    import folio.search
-    from folio.search import Indexing
-
-    fake = _fake_pagefind(tmp_path, (
-        "time.sleep(0.3)\n"
-        "sum(range(3_000_000))  # some CPU\n"
-        "out = pathlib.Path(sys.argv[sys.argv.index('--output-path') + 1])\n"
-        "out.mkdir(parents=True); (out / 'pagefind.js').write_text('')"))
-    monkeypatch.setattr(folio.search, "pagefind_binary", lambda: fake)
-    run = Indexing(FILES, None, [["index.html"], ["work/boxly/index.html"]])
+    run = _two_shards(tmp_path, monkeypatch, "time.sleep(0.3)\nsum(range(3_000_000))  # some CPU\n")
     assert len(run.finish()) == 2
     assert run.took is not None
     assert run.took.runs == 2
