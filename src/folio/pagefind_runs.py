@@ -8,7 +8,8 @@ build would forbid forking its worker processes). The exit status is the first
 failing run's, with the tail of its output on stderr; 0 when all succeeded, and then
 the last line of stdout is ``{"runs": N, "seconds": S, "cpu_seconds": C}``: what the
 runs took, wall and CPU, which the build's own stage times cannot show (Pagefind
-works beside other stages).
+works beside other stages). C is null where the system keeps no children's times
+(Windows).
 When stdin closes before the end (the build stopped, or died), the running
 Pagefind is killed and nothing more is started.
 """
@@ -58,7 +59,8 @@ def main(argv: list[str]) -> int:
             sys.stderr.flush()
             return proc.returncode or 1
     after = os.times()  # children's times: the Pagefind runs, all waited for
-    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    cpu = ((after.children_user - before.children_user)
+           + (after.children_system - before.children_system)) if os.name == "posix" else None
     sys.stdout.write(json.dumps({"runs": len(commands), "seconds": time.perf_counter() - started,
                                  "cpu_seconds": cpu}) + "\n")
     sys.stdout.flush()

@@ -234,7 +234,14 @@ class PagefindTime:
 
     runs: int
     seconds: float
-    cpu_seconds: float
+    cpu_seconds: float | None  # None where the system does not count children's CPU
+
+    def describe(self) -> str:
+        """The line `folio build -v` prints after the stages."""
+        runs = f"{self.runs} run{'s' if self.runs != 1 else ''}"
+        cpu = "" if self.cpu_seconds is None else f", {self.cpu_seconds:.1f} s of CPU"
+        return (f"{'pagefind':<10} {self.seconds * 1000:8.1f} ms beside copy, packages and "
+                f"cards ({runs}{cpu})")
 
 
 class Indexing:
@@ -331,8 +338,9 @@ def _reported_time(log: Path) -> PagefindTime | None:
     try:
         lines = log.read_text("utf-8", "replace").strip().splitlines()
         found = json.loads(lines[-1]) if lines else None
+        cpu = found["cpu_seconds"]
         return PagefindTime(int(found["runs"]), float(found["seconds"]),
-                            float(found["cpu_seconds"]))
+                            None if cpu is None else float(cpu))
     except (OSError, ValueError, TypeError, KeyError):
         return None
 

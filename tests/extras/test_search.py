@@ -478,6 +478,16 @@ def test_a_run_without_its_time_line_reports_no_time(tmp_path, log):
     assert _reported_time(tmp_path / "missing.log") is None
 
 
+def test_a_system_without_childrens_cpu_times_reports_the_wall_time_alone(tmp_path):
+    from folio.search import _reported_time
+
+    (tmp_path / "pagefind.log").write_text('{"runs": 1, "seconds": 2.5, "cpu_seconds": null}\n')
+    took = _reported_time(tmp_path / "pagefind.log")
+    assert took is not None and took.cpu_seconds is None
+    assert took.describe().split() == ["pagefind", "2500.0", "ms", "beside", "copy,", "packages",
+                                       "and", "cards", "(1", "run)"]
+
+
 def test_verbose_build_shows_what_pagefind_took_beside_the_stages(tmp_path):
     import re
     import shutil

@@ -82,10 +82,7 @@ def build(site, output, base_url, drafts, clean, no_search, no_cache, jobs, verb
         for stage, seconds in result.timings.items():
             click.echo(f"  {stage:<10} {seconds * 1000:8.1f} ms")
         if result.pagefind is not None:  # not a stage: it ran beside them, "search" is the wait
-            ran = result.pagefind
-            click.echo(f"  {'pagefind':<10} {ran.seconds * 1000:8.1f} ms beside copy, packages and "
-                       f"cards ({ran.runs} run{'s' if ran.runs != 1 else ''}, "
-                       f"{ran.cpu_seconds:.1f} s of CPU)")
+            click.echo("  " + result.pagefind.describe())
 
 
 @click.command()
