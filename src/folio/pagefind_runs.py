@@ -68,5 +68,4 @@ def main(argv: list[str]) -> int:
 
 
 if __name__ == "__main__":
-    sys.stdout.flush()
     os._exit(main(sys.argv))  # not sys.exit: the stdin watcher may still be reading
