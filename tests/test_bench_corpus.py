@@ -28,7 +28,9 @@ def test_a_setting_gets_a_corpus_of_its_own(tmp_path):
     assert (plain / "folio.yaml").read_bytes() == plain_config
     assert yaml.safe_load((varied / "folio.yaml").read_text()) == {
         **yaml.safe_load(plain_config), "social_cards": "sections"}
-    assert corpus(tmp_path, 30, 1, (setting("social_cards=sections"),)) == varied  # reused
+    (varied / "kept.txt").write_text("a file a regenerated corpus would not have")
+    assert corpus(tmp_path, 30, 1, (setting("social_cards=sections"),)) == varied
+    assert (varied / "kept.txt").is_file()  # reused, not generated again
 
     def cards(site):
         out = tmp_path / f"{site.name}-out"
