@@ -48,7 +48,7 @@ class BuildOptions:
     drafts: bool | None = None  # None: as folio.yaml says
     clean: bool = False
     search: bool | None = None  # None: as folio.yaml says
-    jobs: int | None = None  # worker processes for Markdown; None: all cores
+    jobs: int | None = None  # workers of every stage that has them; None: all cores
     cache: bool = True  # persistent .folio-cache/
     cards: bool = True  # social card images (serve skips them: no preview can fetch localhost)
     explicit_site: bool = True  # False: look for folio.yaml in parents too
@@ -295,7 +295,7 @@ class Builder:
             return {}
         if not hasattr(self, "_image_pipeline"):
             cache_dir = self.root / ".folio-cache" / "images" if self.options.cache else None
-            self._image_pipeline = ImagePipeline(self.root, cache_dir)
+            self._image_pipeline = ImagePipeline(self.root, cache_dir, jobs=self.options.jobs)
         from .images import image_refs
 
         result = self._image_pipeline.process(site.assets, image_refs(site))
@@ -315,10 +315,10 @@ class Builder:
         options = getattr(chain, "options", None)
         if self.spill is not None:
             return render_cards(site, specs, self.root, cache_dir, theme_options=options,
-                                spill=self.spill)
+                                spill=self.spill, jobs=self.options.jobs)
         inputs = (specs, site.profile, site.config, options, self._asset_stamps(site))
         return self.memo.run("cards", inputs, lambda: render_cards(
-            site, specs, self.root, cache_dir, theme_options=options))
+            site, specs, self.root, cache_dir, theme_options=options, jobs=self.options.jobs))
 
     def _copy_files(self, site: Site, chain: Any, done: Mapping[str, bytes]) -> dict[str, bytes]:
         """Theme static under /theme/, assets/ as they are, site static/ at the root."""

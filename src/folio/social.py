@@ -158,12 +158,13 @@ def _is_colour(value: str) -> bool:
 def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
                  cache_dir: Path | None, *,
                  theme_options: dict[str, Any] | None = None,
-                 spill: Spill | None = None) -> dict[str, Output]:
+                 spill: Spill | None = None, jobs: int | None = None) -> dict[str, Output]:
     """Draw (or read from the cache) one JPEG per spec; keys are output paths.
 
     `cache_dir` is the folder for cards, normally `<site>/.folio-cache/og`; None: no cache.
     With `spill`, each card goes to disk as it is made, by the process that drew it
     (and into the cache from there), so no card crosses a pipe or stays in memory.
+    `jobs`: drawing processes (`folio build --jobs`); None: all cores.
     """
     site_dir = Path(site_dir)
     colors = theme_colors(site, site_dir, theme_options)
@@ -185,7 +186,8 @@ def render_cards(site: Site, pages: Sequence[CardSpec], site_dir: Path,
             todo.append((path, key, spec))
     # Processes, not threads: drawing and zlib hold the GIL.
     avatar = _round_photo(photo, _PHOTO) if photo and todo else None  # once, not per card
-    drawn = map_ordered(_draw_spec, [(key, spec) for _path, key, spec in todo], serial_below=24,
+    drawn = map_ordered(_draw_spec, [(key, spec) for _path, key, spec in todo], jobs,
+                        serial_below=24,
                         initializer=_init_drawing,
                         initargs=(colors, site.profile.name, footer, avatar, cache, spill))
     for (path, _key, _spec), card in zip(todo, drawn, strict=True):

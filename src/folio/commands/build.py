@@ -53,7 +53,7 @@ site_argument = click.argument("site", required=False, type=click.Path(file_okay
 @click.option("--clean", is_flag=True, help="Allow replacing an output folder that looks like an older build.")
 @click.option("--no-search", is_flag=True, help="Skip the search index.")
 @click.option("--no-cache", is_flag=True, help="Do not read or write .folio-cache/.")
-@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Worker processes (default: all cores).")
+@click.option("-j", "--jobs", type=click.IntRange(1, 64), help="Workers per stage: processes, and threads for images (default: all cores).")
 @click.option("-v", "--verbose", is_flag=True,
               help="Print the time of each pipeline stage, and of the search indexing beside them.")
 def build(site, output, base_url, drafts, clean, no_search, no_cache, jobs, verbose):

@@ -1,0 +1,65 @@
+"""`folio build --jobs N` bounds the workers of every stage that has them.
+
+With one job the whole build runs in the building process: no pool of worker
+processes (Markdown, pages, packages, cards) and no image threads, so the
+determinism tests' "clean serial build" is serial. With two, the same stages do
+start workers, which shows the site is large enough for the first check to mean
+something.
+"""
+
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from folio_testing import REPO
+
+import folio.images
+import folio.parallel
+from folio.build import BuildOptions, build
+
+sys.path.insert(0, str(REPO / "bench"))
+from gen_corpus import generate  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("jobs") / "site"
+    generate(root, pages=120, words=80)
+    return root
+
+
+def spy_on_workers(monkeypatch) -> list[str]:
+    """What each pool started by the build ran: the stage's function, or 'image threads'."""
+    started: list[str] = []
+
+    class Processes(ProcessPoolExecutor):
+        def submit(self, fn, /, *args, **kwargs):
+            stage = args[0].__name__ if args and callable(args[0]) else fn.__name__
+            if stage not in started:
+                started.append(stage)
+            return super().submit(fn, *args, **kwargs)
+
+    class Threads(ThreadPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            started.append("image threads")
+            super().__init__(*args, **kwargs)
+
+    monkeypatch.setattr(folio.parallel, "ProcessPoolExecutor", Processes)
+    monkeypatch.setattr(folio.images, "ThreadPoolExecutor", Threads)
+    return started
+
+
+def test_one_job_builds_in_one_process(corpus, tmp_path, monkeypatch):
+    started = spy_on_workers(monkeypatch)
+    result = build(corpus, BuildOptions(output=tmp_path / "out", search=False, cache=False, jobs=1))
+    assert started == []
+    assert any(path.startswith("og/") for path in result.files), "the build drew no cards"
+
+
+def test_two_jobs_use_workers_in_every_stage_that_has_them(corpus, tmp_path, monkeypatch):
+    started = spy_on_workers(monkeypatch)
+    build(corpus, BuildOptions(output=tmp_path / "out", search=False, cache=False, jobs=2))
+    assert {"_render_in_worker", "_render_index", "_draw_spec", "image threads"} <= set(started)
