@@ -59,6 +59,13 @@ def test_one_job_builds_in_one_process(corpus, tmp_path, monkeypatch):
     assert any(path.startswith("og/") for path in result.files), "the build drew no cards"
 
 
+def test_folio_jobs_of_one_in_the_environment_does_the_same(corpus, tmp_path, monkeypatch):
+    started = spy_on_workers(monkeypatch)
+    monkeypatch.setenv("FOLIO_JOBS", "1")
+    build(corpus, BuildOptions(output=tmp_path / "out", search=False, cache=False))
+    assert started == []
+
+
 def test_two_jobs_use_workers_in_every_stage_that_has_them(corpus, tmp_path, monkeypatch):
     started = spy_on_workers(monkeypatch)
     build(corpus, BuildOptions(output=tmp_path / "out", search=False, cache=False, jobs=2))

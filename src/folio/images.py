@@ -25,7 +25,6 @@ import hashlib
 import html
 import json
 import math
-import os
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -37,6 +36,7 @@ from .cache import Cache, FileBytes, NullCache
 from .errors import Report, closest
 from .model import Image as ImageRef
 from .model import Site
+from .parallel import default_jobs
 from .urls import with_base
 
 __all__ = [
@@ -150,7 +150,7 @@ class ImagePipeline:
         self.widths = tuple(sorted(set(widths)))
         self.fallback_width = fallback_width
         self.quality = quality
-        self.jobs = jobs or min(8, os.cpu_count() or 1)
+        self.jobs = jobs or min(8, default_jobs())
         self.encodes = 0  # encoder calls made by this pipeline, for tests and timings
         self._memory: dict[str, _Encoded] = {}
         self._previous: dict[str, _Encoded] = {}
