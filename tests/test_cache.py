@@ -183,6 +183,33 @@ def test_unwritable_cache_folder_is_only_slower(tmp_path):
     assert cache.get(key) is MISS
 
 
+def test_a_folder_is_made_once_and_again_after_it_is_removed(tmp_path, monkeypatch):
+    import shutil
+    from pathlib import Path as RealPath
+
+    cache = Cache(tmp_path, "md", "s")
+    keys = [cache.key(str(i)) for i in range(600)]  # 256 folders: most are written twice or more
+    made: list[str] = []
+    real_mkdir = RealPath.mkdir
+
+    def counting_mkdir(self, *args, **kwargs):
+        made.append(self.name)
+        return real_mkdir(self, *args, **kwargs)
+
+    monkeypatch.setattr(RealPath, "mkdir", counting_mkdir)
+    for key in keys:
+        cache.put_bytes(key, key.encode())
+    folders = {key[:2] for key in keys}
+    assert sorted(n for n in made if n in folders) == sorted(folders)
+    shutil.rmtree(tmp_path / CACHE_DIR)  # e.g. `rm -rf .folio-cache` while `folio serve` runs
+    cache.put_bytes(keys[0], b"first after")  # lost: only a slower build
+    cache.put_bytes(keys[0], b"again")
+    cache.put_bytes(keys[1], b"another")
+    assert cache.get_bytes(keys[0]) == b"again"
+    assert cache.get_bytes(keys[1]) == b"another"
+    assert (tmp_path / CACHE_DIR / ".gitignore").is_file()
+
+
 def test_prune_keeps_recently_used_entries_within_the_bound(tmp_path):
     cache = Cache(tmp_path, "md", "s")
     keys = [cache.key(str(i)) for i in range(10)]

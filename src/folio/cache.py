@@ -177,6 +177,7 @@ class Cache:
         self._key_prefix = _digest(namespace, self.version, salt)
         self._used: set[str] = set()
         self._ready = False
+        self._folders: set[str] = set()  # key prefixes whose folder this process has made
 
     @classmethod
     def in_dir(cls, cache_dir: Path, namespace: str, salt: str, **kwargs: Any) -> Cache:
@@ -323,7 +324,9 @@ class Cache:
                               _payload_digest(payload))
         try:
             self._prepare()
-            path.parent.mkdir(exist_ok=True)
+            if key[:2] not in self._folders:  # one mkdir a folder, not one a write
+                path.parent.mkdir(exist_ok=True)
+                self._folders.add(key[:2])
             fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=path.parent)
             try:
                 with os.fdopen(fd, "wb") as fh:
@@ -334,6 +337,8 @@ class Cache:
                 _unlink(Path(tmp), 0)
                 raise
         except OSError:
+            self._ready = False  # the folders may have been removed meanwhile:
+            self._folders.clear()  # make them again as they are written to
             return  # a cache that cannot be written is only a slower build
         self._used.add(key)
         self.stats.writes += 1
