@@ -3,8 +3,8 @@
 With one job the whole build runs in the building process: no pool of worker
 processes (Markdown, pages, packages, cards) and no image threads, so the
 determinism tests' "clean serial build" is serial. With two, the same stages do
-start workers, which shows the site is large enough for the first check to mean
-something.
+start workers (pages only where the process can fork), which shows the site is large
+enough for the first check to mean something.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from gen_corpus import generate  # noqa: E402
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("jobs") / "site"
-    generate(root, pages=120, words=80)
+    generate(root, pages=170, words=80)  # 4 modules: enough for packages to use workers
     return root
 
 
@@ -69,7 +69,7 @@ def test_folio_jobs_of_one_in_the_environment_does_the_same(corpus, tmp_path, mo
 
 def test_two_jobs_use_workers_in_every_stage_that_has_them(corpus, tmp_path, monkeypatch):
     started = spy_on_workers(monkeypatch)
-    expected = {"_render_in_worker", "_draw_spec", "image threads"}
+    expected = {"_render_in_worker", "_package_module", "_draw_spec", "image threads"}
     if start_method() == "fork":  # pages go to workers only where they can be forked
         expected.add("_render_index")
     build(corpus, BuildOptions(output=tmp_path / "out", search=False, cache=False, jobs=2))
