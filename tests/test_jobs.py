@@ -10,6 +10,7 @@ enough for the first check to mean something.
 from __future__ import annotations
 
 import sys
+import threading
 from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from pathlib import Path
 
@@ -69,8 +70,28 @@ def test_folio_jobs_of_one_in_the_environment_does_the_same(corpus, tmp_path, mo
 
 def test_two_jobs_use_workers_in_every_stage_that_has_them(corpus, tmp_path, monkeypatch):
     started = spy_on_workers(monkeypatch)
-    expected = {"_render_in_worker", "_package_module", "_draw_spec", "image threads"}
-    if start_method() == "fork":  # pages go to workers only where they can be forked
-        expected.add("_render_index")
+    expected = {"_render_in_worker", "_draw_spec", "image threads"}
+    if start_method() == "fork":  # pages and packages inherit their state: forked workers only
+        expected |= {"_render_index", "_package_module"}
     build(corpus, BuildOptions(output=tmp_path / "out", search=False, cache=False, jobs=2))
     assert expected <= set(started)
+
+
+def test_a_build_beside_another_thread_renders_pages_and_packages_here(corpus, tmp_path):
+    """As `folio serve` rebuilds: its server thread rules out fork, and the state of pages
+    and packages (the builder's caches, JSON-LD closures) cannot be shipped to a worker
+    started otherwise. Every package of the 4 modules is rebuilt, as after a folio.yaml edit."""
+    serial = build(corpus, BuildOptions(output=tmp_path / "serial", search=False, cache=False,
+                                        jobs=1))
+    stop = threading.Event()
+    server = threading.Thread(target=stop.wait)
+    server.start()
+    try:
+        assert start_method() != "fork"
+        beside = build(corpus, BuildOptions(output=tmp_path / "beside", search=False, cache=False,
+                                            jobs=2))
+    finally:
+        stop.set()
+        server.join()
+    assert sorted(beside.files) == sorted(serial.files)
+    assert any(path.endswith(".imscc") for path in beside.files)

@@ -30,6 +30,10 @@ def remember(tag: str, log_path: str) -> None:
         fh.write(f"{os.getpid()}\n")
 
 
+def remember_any(state: object, log_path: str) -> None:
+    remember("inherited", log_path)
+
+
 def read_state(x: int) -> tuple[int, str, int]:
     return (x, STATE.get("tag", "unset"), os.getpid())
 
@@ -100,6 +104,29 @@ def test_initializer_runs_once_per_worker(tmp_path):
     init_pids = log.read_text().split()
     assert len(init_pids) == len(set(init_pids)) <= 2  # once per worker, not per item
     assert {str(pid) for _, _, pid in got} <= set(init_pids)
+
+
+def test_state_to_inherit_is_used_in_workers_only_where_they_fork(tmp_path):
+    """fork_only: initargs that cannot be pickled (here a lambda, like a builder's
+    closures) reach forked workers; without fork the work runs in this process."""
+    unpicklable = (lambda: None, str(tmp_path / "log"))
+    STATE.clear()
+    forked = map_ordered(read_state, ITEMS, jobs=2, serial_below=0, fork_only=True,
+                         initializer=remember_any, initargs=unpicklable)
+    assert [x for x, _, _ in forked] == ITEMS
+    if start_method() == "fork":  # no thread left here by an earlier test
+        assert os.getpid() not in {pid for _, _, pid in forked}
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert start_method() != "fork"
+        here = map_ordered(read_state, ITEMS, jobs=2, serial_below=0, fork_only=True,
+                           initializer=remember_any, initargs=unpicklable)
+    finally:
+        stop.set()
+        other.join()
+    assert here == [(x, "inherited", os.getpid()) for x in ITEMS]
 
 
 def test_initializer_also_runs_when_serial(tmp_path):

@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .model import Body, Site
-from .parallel import map_ordered, start_method
+from .parallel import map_ordered
 from .render import RenderPlan, machine_files, plan_site, render_page, replan
 from .spill import Output, Spill, data_of, digest_of
 from .urls import output_path
@@ -425,12 +425,9 @@ class PageRenderer:
 
     def _run(self, env: Any, plan: RenderPlan, proxy: RecordingMapping, indices: list[int],
              disk: _Disk | None) -> list[tuple[str, Output, frozenset[str], bool, bytes | None]]:
-        if len(indices) >= PARALLEL_FROM and start_method() == "fork":
-            return map_ordered(_render_index, indices, self.jobs, initializer=_init_worker,
-                               initargs=(env, plan, proxy, self.spill, disk),
-                               serial_below=PARALLEL_FROM)
-        _init_worker(env, plan, proxy, self.spill, disk)
-        return [_render_index(i) for i in indices]
+        return map_ordered(_render_index, indices, self.jobs, initializer=_init_worker,
+                           initargs=(env, plan, proxy, self.spill, disk),
+                           serial_below=PARALLEL_FROM, fork_only=True)
 
 
 def _touched(read: tuple[frozenset[str], bool], changed: set[str] | None) -> bool:

@@ -147,18 +147,22 @@ def map_ordered(
     initializer: Callable[..., None] | None = None,
     initargs: tuple = (),
     serial_below: int = SERIAL_BELOW,
+    fork_only: bool = False,
 ) -> list[R]:
     """``[fn(x) for x in items]``, spread over ``jobs`` processes when worth it.
 
     ``fn`` and ``initializer`` must be module-level functions (picklable by
     name). ``initializer(*initargs)`` runs once per worker, and once in this
     process when the work runs serially, so ``fn`` can rely on the state it sets.
+    ``fork_only``: the initargs are state to inherit, not to ship (a builder's
+    caches, template environments, closures): without 'fork' the work runs here.
     The first exception in input order is re-raised; remaining work is cancelled.
     """
     items = list(items)
     jobs = default_jobs() if jobs is None or jobs <= 0 else jobs
     jobs = min(jobs, len(items))
-    if jobs <= 1 or len(items) < serial_below or _IN_WORKER:
+    if (jobs <= 1 or len(items) < serial_below or _IN_WORKER
+            or (fork_only and start_method() != "fork")):
         if initializer is not None:
             initializer(*initargs)
         return [fn(item) for item in items]

@@ -58,7 +58,7 @@ def cached_module_packages(site: Site, rendered: Mapping[str, Rendered],
         else:
             out.update(found if spill is None else spill.put_all(found))
     built = map_ordered(_package_module, [(i, digest) for i, _, digest in todo], jobs,
-                        initializer=_init_packages, serial_below=4,
+                        initializer=_init_packages, serial_below=4, fork_only=True,
                         initargs=(site, rendered, read_file, memo, spill))
     for (i, inputs, digest), files in zip(todo, built, strict=True):
         if spill is None:  # else the worker saved them (it had the bytes)
